@@ -1,0 +1,108 @@
+"""Build the parts of a run by name: resolve plugins, check options, and check that G fits D and the data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gantool.errors import GantoolError
+from gantool.interfaces import DataSpec, DatasetBundle
+from gantool.options import options_to_config, resolve_options
+from gantool.registry import Component, Registry
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass
+class Parts:
+    """Everything a training run is composed of, with the resolved options of each part."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    loss: Any
+    data: DatasetBundle
+    components: dict[str, Component]
+    options: dict[str, dict[str, Any]]
+
+    def options_config(self) -> dict[str, dict[str, Any]]:
+        """The resolved options as plain TOML values, by kind."""
+        return {kind: options_to_config(values) for kind, values in self.options.items()}
+
+
+def build_dataset(registry: Registry, name: str, raw: Mapping[str, Any]) -> tuple[DatasetBundle, Component, dict]:
+    component = registry.get("dataset", name)
+    options = resolve_options(component.factory, raw, "data")
+    bundle = component.factory(**options)
+    if not isinstance(bundle, DatasetBundle):
+        raise GantoolError(f"dataset {name!r} from {component.plugin.package} returned {type(bundle).__name__}, "
+                           "not a DatasetBundle; report this to the plugin's authors")
+    return bundle, component, options
+
+
+def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> tuple[Any, Component, dict]:
+    component = registry.get("generator", name)
+    options = resolve_options(component.factory, raw, "gen")
+    return component.factory(spec, **options), component, options
+
+
+def build_parts(
+    registry: Registry,
+    *,
+    gen: str,
+    disc: str | None,
+    loss: str,
+    dataset: str,
+    options: Mapping[str, Mapping[str, Any]],
+) -> Parts:
+    """Resolve and construct G, D, loss and data, checking every option before building anything heavy."""
+    components = {
+        "gen": registry.get("generator", gen),
+        "disc": registry.get("discriminator", disc or gen),
+        "loss": registry.get("loss", loss),
+        "data": registry.get("dataset", dataset),
+    }
+    resolved = {
+        kind: resolve_options(component.factory, options.get(kind, {}), kind)
+        for kind, component in components.items()
+    }
+    data = components["data"].factory(**resolved["data"])
+    if not isinstance(data, DatasetBundle):
+        raise GantoolError(f"dataset {dataset!r} returned {type(data).__name__}, not a DatasetBundle; "
+                           f"report this to the authors of {components['data'].plugin.package}")
+    if len(data) == 0:
+        raise GantoolError(f"dataset {dataset!r} is empty: check its options with gantool describe {dataset}")
+    generator = components["gen"].factory(data.spec, **resolved["gen"])
+    discriminator = components["disc"].factory(data.spec, **resolved["disc"])
+    loss_object = components["loss"].factory(**resolved["loss"])
+    check_fit(generator, discriminator, data.spec, gen, disc or gen)
+    return Parts(generator, discriminator, loss_object, data, components, resolved)
+
+
+def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str) -> None:
+    """Run one tiny dummy batch: G's images must match the data, and D must give one logit per image."""
+    import torch
+
+    labels = torch.zeros(2, dtype=torch.long) if spec.conditional else None
+    expected = (2, spec.channels, spec.height, spec.width)
+    was_training = generator.training, discriminator.training
+    generator.train(), discriminator.train()
+    try:
+        with torch.no_grad():
+            images = generator(torch.randn(2, generator.latent_dim), labels)
+            if tuple(images.shape) != expected:
+                raise GantoolError(f"generator {gen_name!r} makes images shaped {tuple(images.shape)[1:]} but the "
+                                   f"data is {expected[1:]} (channels, height, width); pick matching options")
+            logits = discriminator(images, labels)
+    except GantoolError:
+        raise
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise GantoolError(f"generator {gen_name!r} and discriminator {disc_name!r} do not fit this data "
+                           f"{expected[1:]}: {first}") from None
+    finally:
+        generator.train(was_training[0]), discriminator.train(was_training[1])
+    if tuple(logits.shape) != (2,):
+        raise GantoolError(f"discriminator {disc_name!r} returned shape {tuple(logits.shape)} for 2 images; "
+                           "the contract is one raw logit per image, shape (N,)")

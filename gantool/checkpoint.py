@@ -1,0 +1,165 @@
+"""Run files without pickle: safetensors for tensors, JSON for the rest, all written atomically.
+
+A checkpoint is `checkpoints/step-000123.safetensors` (weights, optimizer tensors, RNG states) with
+its JSON state in the safetensors metadata, so one file is always self-consistent. Every file is
+written to a temporary name in the same folder, flushed, fsynced and renamed into place, and the
+folder is fsynced, so a crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gantool.errors import GantoolError
+
+if TYPE_CHECKING:
+    import torch
+
+CHECKPOINT_DIR = "checkpoints"
+LATEST_POINTER = "latest.json"
+EXPORT_FILE = "generator.safetensors"
+FORMAT = "gantool-checkpoint-1"
+EXPORT_FORMAT = "gantool-generator-1"
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old content or the new, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_tensors(path: Path, tensors: Mapping[str, torch.Tensor], state: Mapping[str, Any]) -> None:
+    """Atomically write tensors with a JSON `state` in the safetensors metadata."""
+    from safetensors.torch import save
+
+    payload = {name: tensor.detach().cpu().contiguous() for name, tensor in tensors.items()}
+    atomic_write_bytes(path, save(payload, metadata={"gantool": json.dumps(state)}))
+
+
+def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read tensors and JSON state written by `save_tensors`; refuse pickles and damaged files."""
+    from safetensors import safe_open
+
+    refuse_pickle(path)
+    if not path.is_file():
+        raise GantoolError(f"{path} does not exist: give a run directory or a .safetensors file gantool wrote")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
+        state = json.loads(metadata["gantool"])
+    except (KeyError, json.JSONDecodeError):
+        raise GantoolError(f"{path} has no gantool metadata: it was not written by gantool") from None
+    except Exception as exc:  # safetensors raises its own error types for damaged headers
+        raise GantoolError(f"{path} is not a readable safetensors file ({exc}); it may be truncated") from None
+    return tensors, state
+
+
+def refuse_pickle(path: Path) -> None:
+    """Pickle files can run code when loaded; gantool never opens them."""
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise GantoolError(
+            f"{path.name} looks like a pickle-based PyTorch file, which can run arbitrary code when loaded; "
+            "gantool only reads .safetensors (convert it yourself with safetensors.torch.save_file if you trust it)"
+        )
+
+
+def flatten_state_dict(prefix: str, state: Mapping[str, Any]) -> tuple[dict[str, torch.Tensor], Any]:
+    """Split an optimizer-style state dict into named tensors and a JSON-able skeleton."""
+    import torch
+
+    tensors: dict[str, torch.Tensor] = {}
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, torch.Tensor):
+            tensors[key] = value
+            return {"__tensor__": key}
+        if isinstance(value, Mapping):
+            return {"__dict__": [[walk(k, f"{key}.k{i}"), walk(v, f"{key}.{i}")] for i, (k, v) in
+                                 enumerate(value.items())]}
+        if isinstance(value, list | tuple):
+            return {"__list__": [walk(v, f"{key}.{i}") for i, v in enumerate(value)],
+                    "tuple": isinstance(value, tuple)}
+        return value
+
+    return tensors, walk(state, prefix)
+
+
+def unflatten_state_dict(skeleton: Any, tensors: Mapping[str, torch.Tensor]) -> Any:
+    """Inverse of `flatten_state_dict`."""
+    if isinstance(skeleton, dict):
+        if "__tensor__" in skeleton:
+            return tensors[skeleton["__tensor__"]]
+        if "__dict__" in skeleton:
+            return {unflatten_state_dict(k, tensors): unflatten_state_dict(v, tensors) for k, v in skeleton["__dict__"]}
+        if "__list__" in skeleton:
+            items = [unflatten_state_dict(v, tensors) for v in skeleton["__list__"]]
+            return tuple(items) if skeleton.get("tuple") else items
+    return skeleton
+
+
+def checkpoint_path(run_dir: Path, step: int) -> Path:
+    return run_dir / CHECKPOINT_DIR / f"step-{step:09d}.safetensors"
+
+
+def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
+    """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
+    atomic_write_text(run_dir / CHECKPOINT_DIR / LATEST_POINTER, json.dumps({"checkpoint": checkpoint.name}))
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
+    folder = run_dir / CHECKPOINT_DIR
+    pointer = folder / LATEST_POINTER
+    if pointer.is_file():
+        try:
+            target = folder / json.loads(pointer.read_text())["checkpoint"]
+            if target.is_file():
+                return target
+        except (json.JSONDecodeError, KeyError, OSError):
+            pass
+    candidates = sorted(folder.glob("step-*.safetensors"))
+    return candidates[-1] if candidates else None
+
+
+def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
+    """Delete all but the newest `keep` checkpoints (never those in `protect`)."""
+    if keep <= 0:
+        return
+    candidates = sorted((run_dir / CHECKPOINT_DIR).glob("step-*.safetensors"))
+    for old in candidates[:-keep]:
+        if old not in protect:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""The command line: a Typer app built by `create_app`, composing parts by name from the registry.
+
+Heavy modules (torch, the trainer) are imported inside the commands, so `gantool --help` and
+`gantool list-plugins` start quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from gantool._click_compat import exceptions as click_errors
+from gantool.errors import GantoolError
+from gantool.registry import PluginWarning, Registry, load_registry
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
+    """Build the app; `extra_plugins` are (plugin, name) pairs registered in-process (tests, embedding)."""
+    app = typer.Typer(
+        name="gantool",
+        help="Train, sample and evaluate GANs composed from plugin parts by name.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    state: dict[str, Registry] = {}
+    extra = list(extra_plugins)
+
+    def registry() -> Registry:
+        if "registry" not in state:
+            state["registry"] = load_registry(extra)
+        return state["registry"]
+
+    from gantool.commands import generate, info, train
+
+    train.add_to(app, registry)
+    generate.add_to(app, registry)
+    info.add_to(app, registry)
+    registry().register_commands(app)
+    return app
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if issubclass(category, PluginWarning):
+        err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+    else:
+        _default_showwarning(message, category, *args, **kwargs)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def main(argv: Optional[list[str]] = None) -> None:  # noqa: UP045 - typer entry point
+    """Console entry point: user errors become one line on stderr and exit code 2."""
+    warnings.showwarning = _show_warning
+    try:
+        command = typer.main.get_command(create_app())
+        command.main(args=argv, prog_name="gantool", standalone_mode=False)
+    except GantoolError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except getattr(click_errors, "NoArgsIsHelpError", ()):
+        sys.exit(0)
+    except click_errors.UsageError as exc:
+        where = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
+        err_console.print(f"[bold red]error:[/] {exc.format_message()}{where}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click_errors.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click_errors.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click_errors.ClickException as exc:
+        err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)

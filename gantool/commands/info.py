@@ -1,0 +1,64 @@
+"""`gantool list-plugins` and `gantool describe`: what is installed and which options each part takes."""
+
+import json
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gantool.errors import GantoolError
+from gantool.registry import KIND_HOOKS, Registry
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
+    from gantool.cli import out_console
+
+    @app.command("list-plugins")
+    def list_plugins(
+        json_: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    ) -> None:
+        """Show every installed plugin: package, version, status and the parts it provides."""
+        plugins = sorted(registry().plugins.values(), key=lambda p: (p.package != "gantool", p.name))
+        if json_:
+            print(json.dumps([plugin.to_dict() for plugin in plugins], indent=2))
+            return
+        table = Table(title="gantool plugins")
+        for column in ("plugin", "package", "version", "status", "provides"):
+            table.add_column(column, overflow="fold")
+        for plugin in plugins:
+            status = "[green]ok[/]" if plugin.error is None else f"[red]error[/]: {plugin.error}"
+            table.add_row(plugin.name, plugin.package, plugin.version, status, ", ".join(plugin.provides))
+        out_console.print(table)
+
+    @app.command()
+    def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
+        """Show the options of a generator, discriminator, loss or dataset, with types, defaults and help."""
+        from gantool.options import option_specs
+
+        found = [kind for kind in KIND_HOOKS if name.rpartition(":")[2] in registry().names(kind)]
+        if not found:
+            every = sorted({n for kind in KIND_HOOKS for n in registry().names(kind)})
+            raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
+        prefixes = {"generator": "gen", "discriminator": "disc", "loss": "loss", "dataset": "data"}
+        for kind in found:
+            component = registry().get(kind, name)
+            table = Table(title=f"{kind} {component.name} ({component.plugin.package} {component.plugin.version})",
+                          caption=(component.factory.__doc__ or "").strip().splitlines()[0] if component.factory.__doc__
+                          else None)
+            for column in ("option", "type", "default", "help"):
+                table.add_column(column, overflow="fold")
+            for spec in option_specs(component.factory):
+                default = "(required)" if spec.required else repr(spec.default)
+                bounds = " ".join(part for part in (
+                    f"min {spec.min}" if spec.min is not None else "", f"max {spec.max}" if spec.max is not None else ""
+                ) if part)
+                help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
+                table.add_row(f"{prefixes[kind]}.{spec.name}", spec.type_name(), default, help_text)
+            out_console.print(table)

@@ -1,0 +1,13 @@
+"""Errors a user can cause and fix; the CLI prints them as one line and exits with their code."""
+
+
+class GantoolError(Exception):
+    """A problem the user can fix: the message names the problem and the fix."""
+
+    exit_code = 2
+
+
+class DivergenceError(GantoolError):
+    """Training produced non-finite values; the last good checkpoint is kept."""
+
+    exit_code = 3

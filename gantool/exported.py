@@ -1,0 +1,69 @@
+"""Load a generator export (or a run directory's) and rebuild the generator it describes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gantool.assembly import build_generator
+from gantool.checkpoint import EXPORT_FILE, EXPORT_FORMAT, load_tensors
+from gantool.errors import GantoolError
+from gantool.interfaces import DataSpec
+from gantool.registry import Registry
+
+
+@dataclass
+class LoadedGenerator:
+    """A generator in eval mode with the metadata it was exported with."""
+
+    generator: Any
+    spec: DataSpec
+    state: dict[str, Any]
+    device: torch.device
+
+    def labels_for(self, count: int, label: int | None, noise: torch.Generator) -> torch.Tensor | None:
+        """Labels for `count` samples: all `label`, or random classes for a conditional generator."""
+        if label is not None and not self.spec.conditional:
+            raise GantoolError(f"--label {label} needs a conditional generator; {self.state['generator']} "
+                               "is unconditional, so leave --label out")
+        if not self.spec.conditional:
+            return None
+        if label is not None:
+            if not 0 <= label < self.spec.num_classes:
+                raise GantoolError(f"--label {label} is out of range: this generator knows classes "
+                                   f"0 to {self.spec.num_classes - 1}")
+            return torch.full((count,), label, dtype=torch.long, device=self.device)
+        return torch.randint(0, self.spec.num_classes, (count,), generator=noise).to(self.device)
+
+
+def export_path(source: Path) -> Path:
+    """The export file of a run directory, or the file itself."""
+    return source / EXPORT_FILE if source.is_dir() else source
+
+
+def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
+    """Rebuild the exported generator through its plugin and load its weights (no code runs from the file)."""
+    path = export_path(source)
+    if source.is_dir() and not path.exists():
+        raise GantoolError(f"{source} has no {EXPORT_FILE}: the run has not finished; train it to the end or "
+                           f"resume it with gantool train --resume {source}")
+    tensors, state = load_tensors(path)
+    if state.get("format") != EXPORT_FORMAT:
+        raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
+                           "give a run directory or its generator.safetensors")
+    spec = DataSpec.from_dict(state["spec"])
+    generator, _, _ = build_generator(registry, state["generator"], state["options"], spec)
+    bad = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if bad:
+        raise GantoolError(f"{path} holds non-finite weights ({bad[0]}); it cannot be sampled from")
+    try:
+        generator.load_state_dict(tensors)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise GantoolError(f"{path} does not fit generator {state['generator']} ({first}); "
+                           "was it exported by another version of that plugin?") from None
+    generator.to(device).eval()
+    return LoadedGenerator(generator, spec, state, device)

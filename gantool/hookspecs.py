@@ -1,0 +1,39 @@
+"""The pluggy hook specifications every gantool plugin may implement (entry-point group `gantool`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+PROJECT = "gantool"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Register = Callable[[str, Callable[..., Any]], None]
+
+
+@hookspec
+def register_generators(register: Register) -> None:
+    """Call register(name, factory) for each generator; factory(spec, **options) builds it."""
+
+
+@hookspec
+def register_discriminators(register: Register) -> None:
+    """Call register(name, factory) for each discriminator; factory(spec, **options) builds it."""
+
+
+@hookspec
+def register_losses(register: Register) -> None:
+    """Call register(name, factory) for each loss; factory(**options) builds it."""
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Call register(name, factory) for each dataset; factory(**options) returns a DatasetBundle."""
+
+
+@hookspec
+def register_commands(app: Any) -> None:
+    """Add Typer subcommands to the gantool app."""

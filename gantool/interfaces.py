@@ -1,0 +1,87 @@
+"""The contracts between the core and the plugins: data spec, generator, discriminator, loss, dataset.
+
+Nothing here imports torch, so the registry and `--help` stay fast; the tensor types are for readers
+and type checkers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from torch import Tensor
+    from torch.utils.data import Dataset
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Shape of the images a dataset yields: channels, height, width, and classes (0 = unlabelled)."""
+
+    channels: int
+    height: int
+    width: int
+    num_classes: int = 0
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DataSpec:
+        return cls(**{key: int(data[key]) for key in ("channels", "height", "width", "num_classes")})
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """A torch.nn.Module mapping noise (N, latent_dim) and optional labels (N,) to images in [-1, 1]."""
+
+    latent_dim: int
+    num_classes: int
+
+    def __call__(self, z: Tensor, labels: Tensor | None = None) -> Tensor: ...
+
+
+@runtime_checkable
+class Discriminator(Protocol):
+    """A torch.nn.Module mapping images (N, C, H, W) and optional labels to raw logits shaped (N,)."""
+
+    def __call__(self, x: Tensor, labels: Tensor | None = None) -> Tensor: ...
+
+
+@runtime_checkable
+class Loss(Protocol):
+    """An adversarial loss on logits. It may also define `penalty(discriminator, real, fake, labels)`."""
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Mapping[str, Tensor]:
+        """Named scalars; the `loss` entry is minimised, the others (e.g. `real`, `fake`) are logged."""
+        ...
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor: ...
+
+
+@dataclass
+class DatasetBundle:
+    """What a dataset factory returns.
+
+    `dataset` yields (image float in [-1, 1] shaped like `spec`, label int). Small sets also give
+    `images` (uint8, N x C x H x W) and `labels` (int64, N) so the trainer indexes batches directly
+    instead of decoding sample by sample.
+    """
+
+    spec: DataSpec
+    dataset: Dataset | None = None
+    images: Tensor | None = None
+    labels: Tensor | None = None
+    description: str = ""
+
+    def __len__(self) -> int:
+        if self.images is not None:
+            return len(self.images)
+        assert self.dataset is not None, "a DatasetBundle needs images or a dataset"
+        return len(self.dataset)  # type: ignore[arg-type]

@@ -1,0 +1,195 @@
+"""The plugin registry: entry-point discovery with isolation, allow-list, and name resolution.
+
+Plugins are loaded one entry point at a time; one that fails on import or in a hook is recorded with
+its error and skipped (fatal with GANTOOL_STRICT_PLUGINS=1), so a broken package never takes the CLI
+down. GANTOOL_LOAD_PLUGINS=a,b loads only the named third-party distributions; built-ins always load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from gantool import hookspecs
+from gantool.errors import GantoolError
+
+ENTRY_POINT_GROUP = "gantool"
+BUILTIN_DISTRIBUTION = "gantool"
+KIND_HOOKS = {
+    "generator": "register_generators",
+    "discriminator": "register_discriminators",
+    "loss": "register_losses",
+    "dataset": "register_datasets",
+}
+
+
+@dataclass
+class PluginInfo:
+    """One plugin as `list-plugins` shows it."""
+
+    name: str
+    package: str
+    version: str
+    provides: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.error is None else "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plugin": self.name,
+            "package": self.package,
+            "version": self.version,
+            "provides": self.provides,
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Component:
+    """A registered factory with the plugin it came from."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: PluginInfo
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.plugin.name}:{self.name}"
+
+
+class PluginWarning(UserWarning):
+    """A plugin failed to load or register and was skipped."""
+
+
+class Registry:
+    """Plugins found through entry points (plus any given in-process), and the components they register."""
+
+    def __init__(self) -> None:
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT)
+        self.manager.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.components: dict[str, list[Component]] = {kind: [] for kind in KIND_HOOKS}
+        self.strict = os.environ.get("GANTOOL_STRICT_PLUGINS", "") not in ("", "0")
+
+    def load_entry_points(self) -> None:
+        """Load every allowed plugin of the `gantool` entry-point group, isolating failures."""
+        allowed = _allowed_distributions()
+        for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+            dist = entry_point.dist
+            package = dist.metadata["Name"] if dist is not None else "unknown"
+            version = dist.version if dist is not None else "unknown"
+            if allowed is not None and package != BUILTIN_DISTRIBUTION and package not in allowed:
+                continue
+            info = PluginInfo(entry_point.name, package, version)
+            try:
+                module = entry_point.load()
+            except Exception as exc:  # a broken plugin must not take the CLI down
+                self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
+                continue
+            self.add_plugin(module, info)
+
+    def add_plugin(self, plugin: object, info: PluginInfo | str) -> PluginInfo:
+        """Register an in-process plugin object or module (tests, embedding) and collect its components."""
+        if isinstance(info, str):
+            info = PluginInfo(info, "(in-process)", "")
+        if info.name in self.plugins:
+            raise GantoolError(f"two plugins are named {info.name!r} ({self.plugins[info.name].package} "
+                               f"and {info.package}); uninstall one of them")
+        self.plugins[info.name] = info
+        try:
+            self.manager.register(plugin, name=info.name)
+        except Exception as exc:
+            self._fail(info, f"registration failed: {exc}")
+            return info
+        for kind, hook_name in KIND_HOOKS.items():
+            for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+                if impl.plugin_name != info.name:
+                    continue
+                found: list[Component] = []
+
+                def register(name: str, factory: Callable[..., Any], _kind=kind, _found=found) -> None:
+                    _found.append(Component(_kind, _check_name(name), factory, info))
+
+                try:
+                    impl.function(register=register)
+                except Exception as exc:
+                    self._fail(info, f"{hook_name} failed: {type(exc).__name__}: {exc}")
+                    break
+                self.components[kind].extend(found)
+                info.provides.extend(f"{kind}:{component.name}" for component in found)
+        return info
+
+    def register_commands(self, app: Any) -> None:
+        """Let plugins add subcommands; a failing plugin is reported, not fatal."""
+        for impl in self.manager.hook.register_commands.get_hookimpls():
+            try:
+                impl.function(app=app)
+            except Exception as exc:
+                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {exc}")
+
+    def _fail(self, info: PluginInfo, error: str) -> None:
+        info.error = error
+        if self.manager.has_plugin(info.name):
+            self.manager.unregister(name=info.name)
+        for kind in self.components:
+            self.components[kind] = [c for c in self.components[kind] if c.plugin is not info]
+        info.provides.clear()
+        message = f"plugin {info.name!r} from {info.package} {info.version} was skipped: {error}"
+        if self.strict:
+            raise GantoolError(message + " (GANTOOL_STRICT_PLUGINS is set; unset it to skip broken plugins)")
+        warnings.warn(message, PluginWarning, stacklevel=2)
+
+    def names(self, kind: str) -> list[str]:
+        """The names registered for a kind, sorted."""
+        return sorted({component.name for component in self.components[kind]})
+
+    def get(self, kind: str, name: str) -> Component:
+        """Resolve `name` or `plugin:name` to one component, or fail naming the known ones."""
+        plugin_name, _, short = name.rpartition(":")
+        matches = [
+            c for c in self.components[kind] if c.name == short and (not plugin_name or c.plugin.name == plugin_name)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            owners = " and ".join(f"{c.plugin.package} ({c.qualified_name})" for c in matches)
+            raise GantoolError(f"{kind} {short!r} is registered by {owners}; choose one with the qualified name")
+        known = self.names(kind)
+        close = difflib.get_close_matches(short, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listing = ", ".join(known) or "none installed"
+        raise GantoolError(f"unknown {kind} {name!r}{hint}; known {kind}s: {listing} (see gantool list-plugins)")
+
+
+def _check_name(name: str) -> str:
+    if not name or name != name.lower() or " " in name or "_" in name or ":" in name:
+        raise ValueError(f"component name {name!r} must be lower-case words joined by hyphens")
+    return name
+
+
+def _allowed_distributions() -> set[str] | None:
+    value = os.environ.get("GANTOOL_LOAD_PLUGINS")
+    if value is None:
+        return None
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def load_registry(extra_plugins: Iterable[tuple[object, str]] = ()) -> Registry:
+    """A registry with every installed plugin, plus (plugin, name) pairs given in-process."""
+    registry = Registry()
+    registry.load_entry_points()
+    for plugin, name in extra_plugins:
+        registry.add_plugin(plugin, name)
+    return registry

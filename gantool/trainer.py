@@ -1,0 +1,244 @@
+"""The one shared training loop: D step, then G step on the same fake batch, for any G, D, loss and data."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gantool import __version__
+from gantool.assembly import Parts
+from gantool.checkpoint import (
+    EXPORT_FILE,
+    EXPORT_FORMAT,
+    FORMAT,
+    checkpoint_path,
+    flatten_state_dict,
+    latest_checkpoint,
+    load_tensors,
+    prune_checkpoints,
+    save_tensors,
+    unflatten_state_dict,
+    write_latest_pointer,
+)
+from gantool.config import TrainConfig
+from gantool.errors import DivergenceError, GantoolError
+from gantool.images import grid_labels, save_grid
+from gantool.progress import TrainingDisplay
+
+SAMPLE_COUNT = 64
+METRIC_NAMES = ("d_loss", "d_real", "d_fake", "g_loss", "d_x", "d_g_z")
+
+
+def pick_device(name: str) -> torch.device:
+    """`auto` is CUDA when present, else the CPU; asking for CUDA without one is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GantoolError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise GantoolError(f"--device {name!r} is not known; use auto, cpu or cuda")
+    return torch.device(name)
+
+
+@dataclass
+class TrainResult:
+    """Where a finished (or stopped) run left its files."""
+
+    run_dir: Path
+    step: int
+    export: Path
+    samples: Path
+
+
+class Trainer:
+    """Trains `parts` with `config`, writing samples, metrics, checkpoints and the export into `run_dir`."""
+
+    def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any]) -> None:
+        self.config, self.parts, self.run_dir, self.plugins = config, parts, run_dir, plugins
+        self.device = pick_device(config.device)
+        self.G = parts.generator.to(self.device)
+        self.D = parts.discriminator.to(self.device)
+        self.loss = parts.loss
+        self.spec = parts.data.spec
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
+        self.noise = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.shuffle = torch.Generator().manual_seed(config.seed + 2)
+        self.images, self.labels = self._resident_data()
+        self.steps_per_epoch = len(self.images) // config.batch_size
+        if self.steps_per_epoch == 0:
+            raise GantoolError(f"--batch-size {config.batch_size} is larger than the dataset "
+                               f"({len(self.images)} images); use a smaller batch")
+        total = config.epochs * self.steps_per_epoch
+        self.total_steps = min(total, config.max_steps) if config.max_steps else total
+        self.step, self.epoch, self.position = 0, 0, 0
+        self.permutation: torch.Tensor | None = None
+        fixed = torch.Generator().manual_seed(config.seed + 3)
+        self.sample_labels = grid_labels(self.spec.num_classes, 8) if self.spec.conditional else None
+        count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
+        self.sample_z = torch.randn(count, self.G.latent_dim, generator=fixed).to(self.device)
+
+    def _resident_data(self) -> tuple[torch.Tensor, torch.Tensor]:
+        data = self.parts.data
+        if data.images is None:
+            raise GantoolError("this dataset streams from disk; the trainer needs it in memory (raise its "
+                               "memory budget option)")
+        labels = data.labels if data.labels is not None else torch.zeros(len(data.images), dtype=torch.long)
+        return data.images.to(self.device), labels.to(self.device)
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def train(self, display: TrainingDisplay) -> TrainResult:
+        """Run until the step budget is spent; returns where the results are."""
+        config, metrics_file = self.config, self.run_dir / "metrics.jsonl"
+        totals = torch.zeros(len(METRIC_NAMES), device=self.device)
+        count, started = 0, time.perf_counter()
+        images_done = 0
+        with metrics_file.open("a", encoding="utf-8") as metrics, display:
+            while self.step < self.total_steps:
+                if self.permutation is None or self.position >= self.steps_per_epoch:
+                    if self.permutation is not None:
+                        self.epoch, self.position = self.epoch + 1, 0
+                    self.permutation = torch.randperm(len(self.images), generator=self.shuffle).to(self.device)
+                totals += self.train_step()
+                count += 1
+                images_done += config.batch_size
+                self.step += 1
+                self.position += 1
+                display.advance(self.step, self.epoch)
+                last = self.step == self.total_steps
+                if self.step % config.log_every == 0 or last:
+                    elapsed = time.perf_counter() - started
+                    values = dict(zip(METRIC_NAMES, (totals / count).tolist(), strict=True))
+                    self._check_finite(values)
+                    values["images_per_s"] = images_done / max(elapsed, 1e-9)
+                    record = {"step": self.step, "epoch": self.epoch, **values}
+                    metrics.write(json.dumps(record) + "\n")
+                    metrics.flush()
+                    display.metrics(self.step, self.epoch, values)
+                    totals.zero_()
+                    count, images_done, started = 0, 0, time.perf_counter()
+                if self.step % config.sample_every == 0 or last:
+                    self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
+                if self.step % config.checkpoint_every == 0 or last:
+                    self.save_checkpoint()
+        samples = self.save_samples(self.run_dir / "samples" / "final.png")
+        export = self.export(self.run_dir / EXPORT_FILE)
+        return TrainResult(self.run_dir, self.step, export, samples)
+
+    def train_step(self) -> torch.Tensor:
+        """One D update and one G update; returns detached metrics without syncing the device."""
+        batch = self.config.batch_size
+        index = self.permutation[self.position * batch:(self.position + 1) * batch]
+        real = self.images[index].float().div_(127.5).sub_(1.0)
+        real_labels = self.labels[index] if self.spec.conditional else None
+        fake_labels = self._random_labels(batch)
+        z = torch.randn(batch, self.G.latent_dim, device=self.device, generator=self.noise)
+
+        fake = self.G(z, fake_labels)
+        real_logits = self.D(real, real_labels)
+        fake_logits = self.D(fake.detach(), fake_labels)
+        d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_parts["loss"].backward()
+        self.opt_d.step()
+
+        self.D.requires_grad_(False)  # D's weights need no gradients during the G step
+        g_loss = self.loss.generator_loss(self.D(fake, fake_labels))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        self.D.requires_grad_(True)
+
+        with torch.no_grad():
+            zero = torch.zeros((), device=self.device)
+            return torch.stack([
+                d_parts["loss"].detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
+                g_loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean(),
+            ])
+
+    def _random_labels(self, count: int) -> torch.Tensor | None:
+        if not self.spec.conditional:
+            return None
+        return torch.randint(0, self.spec.num_classes, (count,), device=self.device, generator=self.noise)
+
+    def _check_finite(self, values: dict[str, float]) -> None:
+        bad = [name for name, value in values.items() if value != value or value in (float("inf"), float("-inf"))]
+        if bad:
+            last = latest_checkpoint(self.run_dir)
+            kept = f"the last good checkpoint is {last}" if last else "no checkpoint was written yet"
+            raise DivergenceError(f"training diverged at step {self.step}: {', '.join(bad)} became non-finite; "
+                                  f"{kept}. Lower the learning rates or change the loss")
+
+    # -- files ------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def save_samples(self, path: Path) -> Path:
+        self.G.eval()
+        images = self.G(self.sample_z, self.sample_labels)
+        self.G.train()
+        return save_grid(images, path, nrow=8)
+
+    def _tensors_and_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        tensors = {f"g.{k}": v for k, v in self.G.state_dict().items()}
+        tensors |= {f"d.{k}": v for k, v in self.D.state_dict().items()}
+        opt_g_tensors, opt_g_state = flatten_state_dict("opt_g", self.opt_g.state_dict())
+        opt_d_tensors, opt_d_state = flatten_state_dict("opt_d", self.opt_d.state_dict())
+        tensors |= opt_g_tensors | opt_d_tensors
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.noise"] = self.noise.get_state()
+        tensors["rng.shuffle"] = self.shuffle.get_state()
+        if self.permutation is not None:
+            tensors["data.permutation"] = self.permutation
+        state = {
+            "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
+            "position": self.position, "opt_g": opt_g_state, "opt_d": opt_d_state,
+            "config": self.config.to_toml_dict(), "plugins": self.plugins,
+        }
+        return tensors, state
+
+    def save_checkpoint(self) -> Path:
+        path = checkpoint_path(self.run_dir, self.step)
+        tensors, state = self._tensors_and_state()
+        save_tensors(path, tensors, state)
+        write_latest_pointer(self.run_dir, path)
+        prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
+        return path
+
+    def load_checkpoint(self, path: Path) -> None:
+        """Restore everything a checkpoint holds, so training continues exactly where it stopped."""
+        tensors, state = load_tensors(path)
+        if state.get("format") != FORMAT:
+            raise GantoolError(f"{path} is not a gantool training checkpoint (format {state.get('format')!r})")
+        try:
+            self.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
+            self.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
+            self.opt_g.load_state_dict(unflatten_state_dict(state["opt_g"], tensors))
+            self.opt_d.load_state_dict(unflatten_state_dict(state["opt_d"], tensors))
+        except (RuntimeError, ValueError, KeyError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise GantoolError(f"{path} does not fit this run's models ({first}); resume with the same "
+                               "--gen/--disc and options it was trained with") from None
+        torch.set_rng_state(tensors["rng.torch"])
+        self.noise.set_state(tensors["rng.noise"])
+        self.shuffle.set_state(tensors["rng.shuffle"])
+        self.permutation = tensors.get("data.permutation")
+        if self.permutation is not None:
+            self.permutation = self.permutation.to(self.device)
+        self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
+
+    def export(self, path: Path) -> Path:
+        """Write the generator alone, with what `gantool generate` needs to rebuild it."""
+        component = self.parts.components["gen"]
+        state = {
+            "format": EXPORT_FORMAT, "gantool": __version__, "generator": component.qualified_name,
+            "options": self.parts.options["gen"], "spec": self.spec.to_dict(), "step": self.step,
+            "plugin": {"package": component.plugin.package, "version": component.plugin.version},
+            "dataset": self.config.dataset,
+        }
+        save_tensors(path, self.G.state_dict(), json.loads(json.dumps(state, default=str)))
+        return path

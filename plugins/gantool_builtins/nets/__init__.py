@@ -1,0 +1,1 @@
+"""Torch modules of the built-in architectures (imported only when a factory is called)."""

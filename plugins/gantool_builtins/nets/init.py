@@ -1,0 +1,15 @@
+"""Weight initialisation shared by the built-in architectures."""
+
+from torch import nn
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """N(0, 0.02) for convolution and linear weights, N(1, 0.02) for norm scales, zero biases."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, nn.BatchNorm2d | nn.BatchNorm1d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
