@@ -84,7 +84,7 @@ def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str,
     """Run one tiny dummy batch: G's images must match the data, and D must give one logit per image."""
     import torch
 
-    labels = torch.zeros(2, dtype=torch.long) if spec.conditional else None
+    labels = torch.zeros(2, dtype=torch.long) if getattr(generator, "num_classes", 0) else None
     expected = (2, spec.channels, spec.height, spec.width)
     was_training = generator.training, discriminator.training
     generator.train(), discriminator.train()

@@ -60,11 +60,11 @@ def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: A
 _default_showwarning = warnings.showwarning
 
 
-def main(argv: Optional[list[str]] = None) -> None:  # noqa: UP045 - typer entry point
+def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object, str]] = ()) -> None:
     """Console entry point: user errors become one line on stderr and exit code 2."""
     warnings.showwarning = _show_warning
     try:
-        command = typer.main.get_command(create_app())
+        command = typer.main.get_command(create_app(extra_plugins))
         command.main(args=argv, prog_name="gantool", standalone_mode=False)
     except GantoolError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

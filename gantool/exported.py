@@ -26,17 +26,22 @@ class LoadedGenerator:
 
     def labels_for(self, count: int, label: int | None, noise: torch.Generator) -> torch.Tensor | None:
         """Labels for `count` samples: all `label`, or random classes for a conditional generator."""
-        if label is not None and not self.spec.conditional:
+        classes = self.num_classes
+        if label is not None and not classes:
             raise GantoolError(f"--label {label} needs a conditional generator; {self.state['generator']} "
                                "is unconditional, so leave --label out")
-        if not self.spec.conditional:
+        if not classes:
             return None
         if label is not None:
-            if not 0 <= label < self.spec.num_classes:
-                raise GantoolError(f"--label {label} is out of range: this generator knows classes "
-                                   f"0 to {self.spec.num_classes - 1}")
+            if not 0 <= label < classes:
+                raise GantoolError(f"--label {label} is out of range: this generator knows classes 0 to {classes - 1}")
             return torch.full((count,), label, dtype=torch.long, device=self.device)
-        return torch.randint(0, self.spec.num_classes, (count,), generator=noise).to(self.device)
+        return torch.randint(0, classes, (count,), generator=noise).to(self.device)
+
+    @property
+    def num_classes(self) -> int:
+        """Classes the generator is conditioned on (0 for an unconditional generator)."""
+        return getattr(self.generator, "num_classes", 0)
 
 
 def export_path(source: Path) -> Path:

@@ -8,6 +8,7 @@ checked against the hints before any work starts.
 from __future__ import annotations
 
 import inspect
+import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class OptionSpec:
         if origin in (list, tuple):
             (item, *_) = typing.get_args(self.type) or (str,)
             return f"comma-separated {getattr(item, '__name__', item)}s"
-        if origin is typing.Union or str(origin) == "types.UnionType":
+        if origin in (typing.Union, types.UnionType):
             names = [a.__name__ for a in typing.get_args(self.type) if a is not type(None)]
             return " or ".join(names) + " (or none)"
         return getattr(self.type, "__name__", str(self.type))
@@ -128,7 +129,7 @@ def _convert(hint: Any, value: Any) -> Any:
             if value == choice or str(value) == str(choice):
                 return choice
         raise ValueError(value)
-    if origin is typing.Union or str(origin) == "types.UnionType":
+    if origin in (typing.Union, types.UnionType):
         if value is None or (isinstance(value, str) and value.lower() in ("", "none")):
             return None
         inner = [arg for arg in typing.get_args(hint) if arg is not type(None)]

@@ -65,6 +65,7 @@ class Trainer:
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
         self.spec = parts.data.spec
+        self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
@@ -80,7 +81,7 @@ class Trainer:
         self.step, self.epoch, self.position = 0, 0, 0
         self.permutation: torch.Tensor | None = None
         fixed = torch.Generator().manual_seed(config.seed + 3)
-        self.sample_labels = grid_labels(self.spec.num_classes, 8) if self.spec.conditional else None
+        self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
         count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
         self.sample_z = torch.randn(count, self.G.latent_dim, generator=fixed).to(self.device)
 
@@ -136,7 +137,7 @@ class Trainer:
         batch = self.config.batch_size
         index = self.permutation[self.position * batch:(self.position + 1) * batch]
         real = self.images[index].float().div_(127.5).sub_(1.0)
-        real_labels = self.labels[index] if self.spec.conditional else None
+        real_labels = self.labels[index] if self.num_classes else None
         fake_labels = self._random_labels(batch)
         z = torch.randn(batch, self.G.latent_dim, device=self.device, generator=self.noise)
 
@@ -163,9 +164,9 @@ class Trainer:
             ])
 
     def _random_labels(self, count: int) -> torch.Tensor | None:
-        if not self.spec.conditional:
+        if not self.num_classes:
             return None
-        return torch.randint(0, self.spec.num_classes, (count,), device=self.device, generator=self.noise)
+        return torch.randint(0, self.num_classes, (count,), device=self.device, generator=self.noise)
 
     def _check_finite(self, values: dict[str, float]) -> None:
         bad = [name for name, value in values.items() if value != value or value in (float("inf"), float("-inf"))]

@@ -1,0 +1,61 @@
+"""Shared helpers: run the CLI in-process or as a real subprocess, and train tiny runs quickly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gantool.cli import main
+
+# Small models and few steps: every training test finishes in seconds on 2 CPU cores.
+TINY = ["--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size", "16", "--max-steps", "3",
+        "--log-every", "1", "--quiet"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str, extra_plugins=()) -> Result:
+    """Run `gantool ARGS` in this process and return its exit code and output."""
+    capsys.readouterr()
+    try:
+        main(list(args), extra_plugins=extra_plugins)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def run_subprocess(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m gantool ARGS` as a real process (exit codes, tracebacks, imports)."""
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "gantool", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli(capsys):
+    def invoke(*args: str, extra_plugins=()) -> Result:
+        return run_cli(capsys, *args, extra_plugins=extra_plugins)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory) -> Path:
+    """One tiny finished dcgan run on mnist5k, shared by the tests that only read it."""
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    result = run_subprocess("train", "--out", str(run_dir), *TINY)
+    assert result.returncode == 0, result.stderr
+    return run_dir
