@@ -145,8 +145,14 @@ class Trainer:
         real_logits = self.D(real, real_labels)
         fake_logits = self.D(fake.detach(), fake_labels)
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
+        d_total = d_parts["loss"]
+        penalty = getattr(self.loss, "penalty", None)
+        if penalty is not None:  # e.g. a gradient penalty, added to D's loss only
+            extra = penalty(self.D, real, fake.detach(), real_labels)
+            if extra is not None:
+                d_total = d_total + extra
         self.opt_d.zero_grad(set_to_none=True)
-        d_parts["loss"].backward()
+        d_total.backward()
         self.opt_d.step()
 
         self.D.requires_grad_(False)  # D's weights need no gradients during the G step
@@ -159,7 +165,7 @@ class Trainer:
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
             return torch.stack([
-                d_parts["loss"].detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
+                d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
                 g_loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean(),
             ])
 
