@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
-from gantool.interfaces import DataSpec, DatasetBundle
+from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.options import options_to_config, resolve_options
 from gantool.registry import Component, Registry
 
@@ -31,20 +31,11 @@ class Parts:
         return {kind: options_to_config(values) for kind, values in self.options.items()}
 
 
-def build_dataset(registry: Registry, name: str, raw: Mapping[str, Any]) -> tuple[DatasetBundle, Component, dict]:
-    component = registry.get("dataset", name)
-    options = resolve_options(component.factory, raw, "data")
-    bundle = component.factory(**options)
-    if not isinstance(bundle, DatasetBundle):
-        raise GantoolError(f"dataset {name!r} from {component.plugin.package} returned {type(bundle).__name__}, "
-                           "not a DatasetBundle; report this to the plugin's authors")
-    return bundle, component, options
-
-
-def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> tuple[Any, Component, dict]:
+def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:
+    """Build a generator by name with checked options (used to rebuild exports)."""
     component = registry.get("generator", name)
     options = resolve_options(component.factory, raw, "gen")
-    return component.factory(spec, **options), component, options
+    return component.factory(spec, **options)
 
 
 def build_parts(

@@ -60,7 +60,7 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
         raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
                            "give a run directory or its generator.safetensors")
     spec = DataSpec.from_dict(state["spec"])
-    generator, _, _ = build_generator(registry, state["generator"], state["options"], spec)
+    generator = build_generator(registry, state["generator"], state["options"], spec)
     bad = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
     if bad:
         raise GantoolError(f"{path} holds non-finite weights ({bad[0]}); it cannot be sampled from")

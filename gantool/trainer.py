@@ -6,12 +6,13 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import torch
 
 from gantool import __version__
 from gantool.assembly import Parts
+from gantool.batches import BatchSource
 from gantool.checkpoint import (
     EXPORT_FILE,
     EXPORT_FORMAT,
@@ -45,6 +46,27 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+class StepMeter:
+    """Sums per-step metrics on the device; reading them (one sync) happens only when logging."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.totals = torch.zeros(len(METRIC_NAMES), device=device)
+        self.steps, self.images, self.started = 0, 0, time.perf_counter()
+
+    def add(self, values: torch.Tensor, images: int) -> None:
+        self.totals += values
+        self.steps += 1
+        self.images += images
+
+    def read(self) -> dict[str, float]:
+        """Means since the last read, plus images per second; then start over."""
+        values = dict(zip(METRIC_NAMES, (self.totals / max(self.steps, 1)).tolist(), strict=True))
+        values["images_per_s"] = self.images / max(time.perf_counter() - self.started, 1e-9)
+        self.totals.zero_()
+        self.steps, self.images, self.started = 0, 0, time.perf_counter()
+        return values
+
+
 @dataclass
 class TrainResult:
     """Where a finished (or stopped) run left its files."""
@@ -70,74 +92,54 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
         self.noise = torch.Generator(device=self.device).manual_seed(config.seed + 1)
-        self.shuffle = torch.Generator().manual_seed(config.seed + 2)
-        self.images, self.labels = self._resident_data()
-        self.steps_per_epoch = len(self.images) // config.batch_size
-        if self.steps_per_epoch == 0:
-            raise GantoolError(f"--batch-size {config.batch_size} is larger than the dataset "
-                               f"({len(self.images)} images); use a smaller batch")
+        self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed)
+        self.steps_per_epoch = self.source.steps_per_epoch
         total = config.epochs * self.steps_per_epoch
         self.total_steps = min(total, config.max_steps) if config.max_steps else total
         self.step, self.epoch, self.position = 0, 0, 0
-        self.permutation: torch.Tensor | None = None
         fixed = torch.Generator().manual_seed(config.seed + 3)
         self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
         count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
         self.sample_z = torch.randn(count, self.G.latent_dim, generator=fixed).to(self.device)
 
-    def _resident_data(self) -> tuple[torch.Tensor, torch.Tensor]:
-        data = self.parts.data
-        if data.images is None:
-            raise GantoolError("this dataset streams from disk; the trainer needs it in memory (raise its "
-                               "memory budget option)")
-        labels = data.labels if data.labels is not None else torch.zeros(len(data.images), dtype=torch.long)
-        return data.images.to(self.device), labels.to(self.device)
-
     # -- the loop ---------------------------------------------------------------------------------
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent; returns where the results are."""
-        config, metrics_file = self.config, self.run_dir / "metrics.jsonl"
-        totals = torch.zeros(len(METRIC_NAMES), device=self.device)
-        count, started = 0, time.perf_counter()
-        images_done = 0
-        with metrics_file.open("a", encoding="utf-8") as metrics, display:
+        meter = StepMeter(self.device)
+        with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as metrics, display:
             while self.step < self.total_steps:
-                if self.permutation is None or self.position >= self.steps_per_epoch:
-                    if self.permutation is not None:
-                        self.epoch, self.position = self.epoch + 1, 0
-                    self.permutation = torch.randperm(len(self.images), generator=self.shuffle).to(self.device)
-                totals += self.train_step()
-                count += 1
-                images_done += config.batch_size
-                self.step += 1
-                self.position += 1
-                display.advance(self.step, self.epoch)
-                last = self.step == self.total_steps
-                if self.step % config.log_every == 0 or last:
-                    elapsed = time.perf_counter() - started
-                    values = dict(zip(METRIC_NAMES, (totals / count).tolist(), strict=True))
-                    self._check_finite(values)
-                    values["images_per_s"] = images_done / max(elapsed, 1e-9)
-                    record = {"step": self.step, "epoch": self.epoch, **values}
-                    metrics.write(json.dumps(record) + "\n")
-                    metrics.flush()
-                    display.metrics(self.step, self.epoch, values)
-                    totals.zero_()
-                    count, images_done, started = 0, 0, time.perf_counter()
-                if self.step % config.sample_every == 0 or last:
-                    self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
-                if self.step % config.checkpoint_every == 0 or last:
-                    self.save_checkpoint()
+                if self.position >= self.steps_per_epoch:
+                    self.epoch, self.position = self.epoch + 1, 0
+                for real, labels in self.source.batches(self.epoch, self.position):
+                    meter.add(self.train_step(real, labels), len(real))
+                    self.step += 1
+                    self.position += 1
+                    display.advance(self.step, self.epoch)
+                    self.after_step(meter, metrics, display)
+                    if self.step >= self.total_steps:
+                        break
         samples = self.save_samples(self.run_dir / "samples" / "final.png")
         export = self.export(self.run_dir / EXPORT_FILE)
         return TrainResult(self.run_dir, self.step, export, samples)
 
-    def train_step(self) -> torch.Tensor:
+    def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
+        """Log, sample and checkpoint at their intervals (and always after the last step)."""
+        config, last = self.config, self.step >= self.total_steps
+        if self.step % config.log_every == 0 or last:
+            values = meter.read()
+            self._check_finite(values)
+            metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, **values}) + "\n")
+            metrics.flush()
+            display.metrics(self.step, self.epoch, values)
+        if self.step % config.sample_every == 0 or last:
+            self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
+        if self.step % config.checkpoint_every == 0 or last:
+            self.save_checkpoint()
+
+    def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """One D update and one G update; returns detached metrics without syncing the device."""
-        batch = self.config.batch_size
-        index = self.permutation[self.position * batch:(self.position + 1) * batch]
-        real = self.images[index].float().div_(127.5).sub_(1.0)
-        real_labels = self.labels[index] if self.num_classes else None
+        batch = len(real)
+        real_labels = labels if self.num_classes else None
         fake_labels = self._random_labels(batch)
         z = torch.randn(batch, self.G.latent_dim, device=self.device, generator=self.noise)
 
@@ -198,9 +200,6 @@ class Trainer:
         tensors |= opt_g_tensors | opt_d_tensors
         tensors["rng.torch"] = torch.get_rng_state()
         tensors["rng.noise"] = self.noise.get_state()
-        tensors["rng.shuffle"] = self.shuffle.get_state()
-        if self.permutation is not None:
-            tensors["data.permutation"] = self.permutation
         state = {
             "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
             "position": self.position, "opt_g": opt_g_state, "opt_d": opt_d_state,
@@ -232,10 +231,6 @@ class Trainer:
                                "--gen/--disc and options it was trained with") from None
         torch.set_rng_state(tensors["rng.torch"])
         self.noise.set_state(tensors["rng.noise"])
-        self.shuffle.set_state(tensors["rng.shuffle"])
-        self.permutation = tensors.get("data.permutation")
-        if self.permutation is not None:
-            self.permutation = self.permutation.to(self.device)
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
 
     def export(self, path: Path) -> Path:

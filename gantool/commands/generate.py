@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         num: Annotated[int, typer.Option(min=1, max=10000, help="How many images.")] = 64,
         out: Annotated[Path, typer.Option(help="PNG file to write the grid to.")] = Path("generated.png"),
         seed: Annotated[int, typer.Option(help="Seed of the noise.")] = 0,
-        label: Annotated[Optional[int], typer.Option(help="Class to draw (conditional generators).")] = None,  # noqa: UP045
+        label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     ) -> None:
         """Draw NUM images from a trained generator into one PNG grid."""

@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Callable
-from enum import Enum
 from typing import Annotated
 
 import typer
@@ -10,11 +9,6 @@ from rich.table import Table
 
 from gantool.errors import GantoolError
 from gantool.registry import KIND_HOOKS, Registry
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:

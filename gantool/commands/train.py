@@ -4,7 +4,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,25 +20,29 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command()
     def train(
         gen: Annotated[str, typer.Option(help="Generator architecture (see list-plugins).")] = DEFAULTS.gen,
-        disc: Annotated[Optional[str], typer.Option(help="Discriminator; defaults to the --gen name.")] = None,  # noqa: UP045
+        disc: Annotated[str | None, typer.Option(help="Discriminator; defaults to the --gen name.")] = None,
         loss: Annotated[str, typer.Option(help="Adversarial loss.")] = DEFAULTS.loss,
         dataset: Annotated[str, typer.Option(help="Training data.")] = DEFAULTS.dataset,
         set_: SetOption = None,
         epochs: Annotated[int, typer.Option(min=1, help="Passes over the data.")] = DEFAULTS.epochs,
-        max_steps: Annotated[Optional[int], typer.Option(min=1, help="Stop after this many iterations.")] = None,  # noqa: UP045
+        max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many iterations.")] = None,
         batch_size: Annotated[int, typer.Option(min=1, help="Images per iteration.")] = DEFAULTS.batch_size,
         lr_g: Annotated[float, typer.Option(min=0.0, help="Adam learning rate of G.")] = DEFAULTS.lr_g,
         lr_d: Annotated[float, typer.Option(min=0.0, help="Adam learning rate of D.")] = DEFAULTS.lr_d,
         seed: Annotated[int, typer.Option(help="Random seed; same seed and options give the same run on CPU.")] = 0,
-        out: Annotated[Optional[Path], typer.Option(help="Run directory [default: runs/DATE-GEN-DATASET].")] = None,  # noqa: UP045
+        out: Annotated[Path | None, typer.Option(help="Run directory [default: runs/DATE-GEN-DATASET].")] = None,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = DEFAULTS.device,
-        sample_every: Annotated[int, typer.Option(min=1, help="Write a sample grid every N steps.")] = DEFAULTS.sample_every,
-        checkpoint_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = DEFAULTS.checkpoint_every,
+        sample_every: Annotated[int, typer.Option(min=1, help="Write a sample grid every N steps.")] = (
+            DEFAULTS.sample_every
+        ),
+        checkpoint_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = (
+            DEFAULTS.checkpoint_every
+        ),
         log_every: Annotated[int, typer.Option(min=1, help="Log metrics every N steps.")] = DEFAULTS.log_every,
-        resume: Annotated[Optional[Path], typer.Option(help="Continue the run in this directory.")] = None,  # noqa: UP045
+        resume: Annotated[Path | None, typer.Option(help="Continue the run in this directory.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")] = False,
     ) -> None:
-        """Train a GAN. With no arguments: DCGAN with BCE on the bundled 5,000 MNIST digits (about 3 minutes on 2 CPU cores)."""
+        """Train a GAN. With no arguments: DCGAN + BCE on the bundled 5,000 MNIST digits, about 3 minutes on 2 cores."""
         from gantool.options import parse_set_arguments
 
         config = TrainConfig(

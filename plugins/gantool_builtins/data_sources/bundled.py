@@ -7,7 +7,7 @@ from importlib import resources
 
 from safetensors.torch import load
 
-from gantool.interfaces import DataSpec, DatasetBundle
+from gantool.interfaces import DatasetBundle, DataSpec
 from gantool_builtins.data_sources.tensors import TensorImages, resize_uint8
 
 MNIST5K_FILE = "mnist5k.safetensors.gz"

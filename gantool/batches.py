@@ -1,0 +1,58 @@
+"""Training batches for one epoch at a time, reproducible from (seed, epoch) alone.
+
+Each epoch's order is a permutation drawn from a generator seeded with the run's seed and the epoch
+number, so resuming needs only the epoch and the position in it, and every rank of a distributed run
+can take its own shard (every `world_size`-th index) of the same order. Data held in memory as uint8
+is indexed directly on the device (decoded once); other datasets stream through a DataLoader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from gantool.errors import GantoolError
+from gantool.interfaces import DatasetBundle
+
+
+class BatchSource:
+    """Batches of (images in [-1, 1] on `device`, int64 labels) for a rank's shard of each epoch."""
+
+    def __init__(self, data: DatasetBundle, batch_size: int, device: torch.device, seed: int, *,
+                 rank: int = 0, world_size: int = 1, workers: int = 0) -> None:
+        self.data, self.batch_size, self.device, self.seed = data, batch_size, device, seed
+        self.rank, self.world_size, self.workers = rank, world_size, workers
+        self.size = len(data)
+        self.steps_per_epoch = (self.size // world_size) // batch_size
+        if self.steps_per_epoch == 0:
+            raise GantoolError(f"batch size {batch_size} x {world_size} process(es) is larger than the dataset "
+                               f"({self.size} images); use a smaller --batch-size")
+        self.images = self.labels = None
+        if data.images is not None:
+            self.images = data.images.to(device)
+            labels = data.labels if data.labels is not None else torch.zeros(self.size, dtype=torch.long)
+            self.labels = labels.to(device)
+
+    def order(self, epoch: int) -> torch.Tensor:
+        """This rank's indices for `epoch`, truncated to whole batches."""
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        shard = torch.randperm(self.size, generator=generator)[self.rank::self.world_size]
+        return shard[: self.steps_per_epoch * self.batch_size]
+
+    def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Yield the batches of `epoch` from batch number `start` on."""
+        indices = self.order(epoch)[start * self.batch_size:]
+        if self.images is not None:
+            indices = indices.to(self.device)
+            for begin in range(0, len(indices), self.batch_size):
+                index = indices[begin:begin + self.batch_size]
+                yield self.images[index].float().div_(127.5).sub_(1.0), self.labels[index]
+            return
+        assert self.data.dataset is not None
+        loader = DataLoader(Subset(self.data.dataset, indices.tolist()), batch_size=self.batch_size,
+                            shuffle=False, num_workers=self.workers, drop_last=True,
+                            pin_memory=self.device.type == "cuda")
+        for images, labels in loader:
+            yield images.to(self.device, non_blocking=True), torch.as_tensor(labels).to(self.device)
