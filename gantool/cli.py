@@ -6,6 +6,7 @@ Heavy modules (torch, the trainer) are imported inside the commands, so `gantool
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Iterable
@@ -74,11 +75,17 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         where = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
         err_console.print(f"[bold red]error:[/] {exc.format_message()}{where}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click_errors.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click_errors.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
     except click_errors.ClickException as exc:
         err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug in gantool or a plugin: one line by default, the traceback on request
+        if os.environ.get("GANTOOL_DEBUG"):
+            raise
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set GANTOOL_DEBUG=1 to see "
+                          "the traceback, and please report it)", highlight=False, soft_wrap=True)
+        sys.exit(1)
