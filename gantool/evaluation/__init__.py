@@ -1,0 +1,1 @@
+"""Offline sample-quality measures: Fréchet distance, classifier scores, and the extractors they use."""
