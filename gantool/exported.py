@@ -24,7 +24,7 @@ class LoadedGenerator:
     state: dict[str, Any]
     device: torch.device
 
-    def labels_for(self, count: int, label: int | None, noise: torch.Generator) -> torch.Tensor | None:
+    def labels_for(self, count: int, label: int | None, noise: torch.Generator | None) -> torch.Tensor | None:
         """Labels for `count` samples: all `label`, or random classes for a conditional generator."""
         classes = self.num_classes
         if label is not None and not classes:
@@ -38,6 +38,19 @@ class LoadedGenerator:
             return torch.full((count,), label, dtype=torch.long, device=self.device)
         return torch.randint(0, classes, (count,), generator=noise).to(self.device)
 
+    def noise(self, count: int, seed: int) -> torch.Tensor:
+        """`count` latent vectors drawn from `seed` on the CPU, so a seed means the same images everywhere."""
+        return torch.randn(count, self.generator.latent_dim, generator=torch.Generator().manual_seed(seed))
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor, labels: torch.Tensor | None, batch: int = 256) -> torch.Tensor:
+        """Images in [-1, 1] on the CPU for latent vectors `z` (and labels), generated in batches."""
+        chunks = []
+        for start in range(0, len(z), batch):
+            part = None if labels is None else labels[start:start + batch].to(self.device)
+            chunks.append(self.generator(z[start:start + batch].to(self.device), part).float().cpu())
+        return torch.cat(chunks)
+
     @property
     def num_classes(self) -> int:
         """Classes the generator is conditioned on (0 for an unconditional generator)."""
@@ -47,6 +60,18 @@ class LoadedGenerator:
 def export_path(source: Path) -> Path:
     """The export file of a run directory, or the file itself."""
     return source / EXPORT_FILE if source.is_dir() else source
+
+
+def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The dataset a generator was trained on and its options: from the run's config.toml when there is
+    one, else the dataset name in the export with default options."""
+    from gantool.config import read_config_file
+
+    config = source / "config.toml"
+    if source.is_dir() and config.is_file():
+        saved = read_config_file(config)
+        return saved.get("dataset", state.get("dataset", "")), saved.get("options", {}).get("data", {})
+    return state.get("dataset", ""), {}
 
 
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
