@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
     warnings.showwarning = _show_warning
     try:
         command = typer.main.get_command(create_app(extra_plugins))
-        command.main(args=argv, prog_name="gantool", standalone_mode=False)
+        args = list(sys.argv[1:] if argv is None else argv)
+        command.main(args=args, prog_name="gantool", standalone_mode=False, obj={"argv": args})
     except GantoolError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

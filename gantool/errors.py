@@ -11,3 +11,9 @@ class DivergenceError(GantoolError):
     """Training produced non-finite values; the last good checkpoint is kept."""
 
     exit_code = 3
+
+
+class ReplicaMismatchError(GantoolError):
+    """The processes of a distributed run no longer hold the same weights; nothing mismatched is saved."""
+
+    exit_code = 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,15 @@ from gantool.checkpoint import (
     write_latest_pointer,
 )
 from gantool.config import TrainConfig
+from gantool.distributed import (
+    Cluster,
+    average_buffers,
+    gather_rank_states,
+    rank_key,
+    reduce_meter,
+    replicate,
+    verify_replicas,
+)
 from gantool.errors import DivergenceError, GantoolError
 from gantool.images import grid_labels, save_grid
 from gantool.progress import TrainingDisplay
@@ -80,9 +90,13 @@ class TrainResult:
 class Trainer:
     """Trains `parts` with `config`, writing samples, metrics, checkpoints and the export into `run_dir`."""
 
-    def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any]) -> None:
+    def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
+                 cluster: Cluster | None = None) -> None:
         self.config, self.parts, self.run_dir, self.plugins = config, parts, run_dir, plugins
-        self.device = pick_device(config.device)
+        self.cluster = cluster or Cluster()
+        self.device = self.cluster.local_device(pick_device(config.device))
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
         self.G = parts.generator.to(self.device)
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
@@ -91,8 +105,10 @@ class Trainer:
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
-        self.noise = torch.Generator(device=self.device).manual_seed(config.seed + 1)
-        self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed)
+        replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
+        self.noise = torch.Generator(device=self.device).manual_seed(self.cluster.seed(config.seed + 1))
+        self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed,
+                                  rank=self.cluster.rank, world_size=self.cluster.world_size)
         self.steps_per_epoch = self.source.steps_per_epoch
         total = config.epochs * self.steps_per_epoch
         self.total_steps = min(total, config.max_steps) if config.max_steps else total
@@ -106,7 +122,8 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent; returns where the results are."""
         meter = StepMeter(self.device)
-        with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as metrics, display:
+        metrics_path = self.run_dir / "metrics.jsonl" if self.cluster.is_main else Path(os.devnull)
+        with metrics_path.open("a", encoding="utf-8") as metrics, display:
             while self.step < self.total_steps:
                 if self.position >= self.steps_per_epoch:
                     self.epoch, self.position = self.epoch + 1, 0
@@ -118,20 +135,23 @@ class Trainer:
                     self.after_step(meter, metrics, display)
                     if self.step >= self.total_steps:
                         break
-        samples = self.save_samples(self.run_dir / "samples" / "final.png")
-        export = self.export(self.run_dir / EXPORT_FILE)
+        samples, export = self.run_dir / "samples" / "final.png", self.run_dir / EXPORT_FILE
+        if self.cluster.is_main:
+            self.save_samples(samples)
+            self.export(export)
         return TrainResult(self.run_dir, self.step, export, samples)
 
     def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
         """Log, sample and checkpoint at their intervals (and always after the last step)."""
         config, last = self.config, self.step >= self.total_steps
         if self.step % config.log_every == 0 or last:
+            meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self._check_finite(values)
             metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, **values}) + "\n")
             metrics.flush()
             display.metrics(self.step, self.epoch, values)
-        if self.step % config.sample_every == 0 or last:
+        if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
             self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
@@ -198,21 +218,25 @@ class Trainer:
         opt_g_tensors, opt_g_state = flatten_state_dict("opt_g", self.opt_g.state_dict())
         opt_d_tensors, opt_d_state = flatten_state_dict("opt_d", self.opt_d.state_dict())
         tensors |= opt_g_tensors | opt_d_tensors
-        tensors["rng.torch"] = torch.get_rng_state()
-        tensors["rng.noise"] = self.noise.get_state()
+        tensors |= gather_rank_states(self.cluster, {"rng.torch": torch.get_rng_state(),
+                                                     "rng.noise": self.noise.get_state()})
         state = {
             "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
             "position": self.position, "opt_g": opt_g_state, "opt_d": opt_d_state,
-            "config": self.config.to_toml_dict(), "plugins": self.plugins,
+            "config": self.config.to_toml_dict(), "plugins": self.plugins, "world_size": self.cluster.world_size,
         }
         return tensors, state
 
     def save_checkpoint(self) -> Path:
+        """Agree on one state across ranks (batch-norm statistics averaged, weights verified), then rank 0 saves."""
         path = checkpoint_path(self.run_dir, self.step)
+        average_buffers(self.cluster, (self.G, self.D))
         tensors, state = self._tensors_and_state()
-        save_tensors(path, tensors, state)
-        write_latest_pointer(self.run_dir, path)
-        prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
+        verify_replicas(self.cluster, {k: v for k, v in tensors.items() if not k.startswith("rng.")}, self.step)
+        if self.cluster.is_main:
+            save_tensors(path, tensors, state)
+            write_latest_pointer(self.run_dir, path)
+            prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
         return path
 
     def load_checkpoint(self, path: Path) -> None:
@@ -220,6 +244,11 @@ class Trainer:
         tensors, state = load_tensors(path)
         if state.get("format") != FORMAT:
             raise GantoolError(f"{path} is not a gantool training checkpoint (format {state.get('format')!r})")
+        saved_world = state.get("world_size", 1)
+        if saved_world != self.cluster.world_size:
+            raise GantoolError(f"{path} was written by {saved_world} training process(es), this run has "
+                               f"{self.cluster.world_size}; resume with the same process count (--nproc or "
+                               "torchrun's --nnodes x --nproc-per-node), which keeps the global batch")
         try:
             self.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
             self.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
@@ -229,8 +258,8 @@ class Trainer:
             first = str(exc).strip().splitlines()[0]
             raise GantoolError(f"{path} does not fit this run's models ({first}); resume with the same "
                                "--gen/--disc and options it was trained with") from None
-        torch.set_rng_state(tensors["rng.torch"])
-        self.noise.set_state(tensors["rng.noise"])
+        torch.set_rng_state(tensors[rank_key("rng.torch", self.cluster.rank)])
+        self.noise.set_state(tensors[rank_key("rng.noise", self.cluster.rank)])
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
 
     def export(self, path: Path) -> Path:
