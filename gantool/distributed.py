@@ -237,8 +237,8 @@ def compare_checksums(names: list[str], table: torch.Tensor, step: int) -> None:
     column = int((table[rank] != table[0]).nonzero()[0])
     raise ReplicaMismatchError(
         f"at step {step} the weights of rank {rank} differ from rank 0 (first in {names[column]}); the processes "
-        "no longer train the same model, so the run stops before saving. Check that every process runs the "
-        "same gantool and plugin versions on the same kind of device, then resume from the last checkpoint")
+        "no longer train the same model, so the run stops before saving. Check that every process runs the same "
+        "gantool and plugin versions on the same kind of device, then resume from the last checkpoint (if any)")
 
 
 def _write_report(cluster: Cluster, tensors: Mapping[str, torch.Tensor], local: torch.Tensor, step: int) -> None:

@@ -1,4 +1,10 @@
-"""`gantool train --nproc N`: start the same command in N processes on this machine through torchrun."""
+"""`gantool train --nproc N`: start the same command in N processes on this machine through torchrun.
+
+The processes are started by torchrun itself (`torch.distributed.run`), run in a child process whose
+exit code `gantool` returns. That child catches torchrun's report of a failed process, so the user
+sees the failing process's own one-line error and its exit code (2 for a user error, 3 when training
+diverged) instead of torchrun's traceback and its blanket exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +36,13 @@ def without_nproc(argv: Sequence[str]) -> list[str]:
 
 
 def torchrun_command(nproc: int, argv: Sequence[str]) -> list[str]:
-    """`python -m torch.distributed.run --standalone --nproc-per-node N -m gantool ARGV` (one machine)."""
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
+    """torchrun's arguments for N processes on this machine running `gantool ARGV` (minus --nproc)."""
+    return [sys.executable, "-m", "gantool.launch", "--standalone", "--nproc-per-node", str(nproc),
             "-m", "gantool", *without_nproc(argv)]
 
 
 def run_torchrun(nproc: int, argv: Sequence[str]) -> int:
-    """Run the processes to the end and return torchrun's exit code (0 only if every process succeeded)."""
+    """Run the processes to the end; 0 if all succeeded, else the exit code of the first that failed."""
     if launched_by_torchrun():
         raise GantoolError("--nproc starts torchrun itself, but this process already runs under torchrun; "
                            "drop --nproc (torchrun's --nproc-per-node sets the process count)")
@@ -47,3 +53,23 @@ def run_torchrun(nproc: int, argv: Sequence[str]) -> int:
         return subprocess.run(torchrun_command(nproc, argv), check=False).returncode
     except KeyboardInterrupt:
         return 130
+
+
+def torchrun_main(args: list[str]) -> int:
+    """torchrun with these arguments; a failed process's own exit code instead of torchrun's traceback."""
+    import logging
+
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import main
+
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)  # the processes say what failed
+    try:
+        main(args)
+    except ChildFailedError as exc:
+        _, failure = exc.get_first_failure()
+        return failure.exitcode if failure.exitcode > 0 else 128 - failure.exitcode  # killed by a signal
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(torchrun_main(sys.argv[1:]))

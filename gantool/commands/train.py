@@ -1,18 +1,23 @@
 """`gantool train`: compose G, D, loss and data by name and run the shared trainer."""
 
+from __future__ import annotations
+
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gantool.commands.common import SetOption
 from gantool.config import TrainConfig
-from gantool.distributed import Cluster
 from gantool.errors import GantoolError
 from gantool.registry import Registry
+
+if TYPE_CHECKING:
+    from gantool.distributed import Cluster
 
 DEFAULTS = TrainConfig()
 
@@ -53,7 +58,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         if nproc is not None and nproc > 1:
             from gantool.launch import run_torchrun
 
-            raise typer.Exit(run_torchrun(nproc, (ctx.find_root().obj or {}).get("argv", [])))
+            sys.exit(run_torchrun(nproc, (ctx.find_root().obj or {}).get("argv", [])))
 
         config = TrainConfig(
             gen=gen, disc=disc, loss=loss, dataset=dataset, options=parse_set_arguments(set_ or []),
