@@ -8,7 +8,7 @@ from gantool.errors import GantoolError
 from gantool.evaluation import digits
 from gantool.evaluation.reference import real_digits, to_unit_range
 from gantool.registry import load_registry
-from tests.conftest import TINY, run_subprocess
+from tests.conftest import run_subprocess
 
 
 def test_evaluate_reports_distance_scores_protocol_and_floor(cli, trained_run):
@@ -23,6 +23,14 @@ def test_evaluate_reports_distance_scores_protocol_and_floor(cli, trained_run):
     assert metrics["frechet_distance"] > 5 * floor["frechet_distance"], "3 steps of training is far from real"
     assert floor["classes_covered"] == 10 and floor["classifier_score"] > 8
     assert 1 <= metrics["classifier_score"] <= 10 and "label_accuracy" not in metrics
+
+
+def test_untrained_measures_a_fresh_generator_with_the_same_options(cli, trained_run):
+    trained = json.loads(cli("evaluate", str(trained_run), "--num", "100", "--json").out)
+    fresh = json.loads(cli("evaluate", str(trained_run), "--num", "100", "--json", "--untrained").out)
+    assert fresh["untrained"] and fresh["step"] == 0
+    assert fresh["metrics"]["frechet_distance"] != trained["metrics"]["frechet_distance"]
+    assert fresh["floor"] == trained["floor"], "the floor depends on the real images only"
 
 
 def test_evaluate_is_repeatable_and_prints_the_floor(cli, trained_run):
@@ -40,11 +48,9 @@ def test_pickle_inception_weights_are_refused_in_one_line(trained_run, tmp_path)
     assert "missing.pth" in lines[0] and "pickle" in lines[0] and ".safetensors" in lines[0]
 
 
-def test_other_data_without_inception_weights_says_how_to_get_them(cli, tmp_path, monkeypatch):
+def test_inception_without_weights_says_how_to_get_them(cli, trained_run, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
-    run = tmp_path / "run16"
-    assert cli("train", "--out", str(run), "--set", "data.image_size=16", *TINY).code == 0
-    result = cli("evaluate", str(run), "--num", "10")
+    result = cli("evaluate", str(trained_run), "--num", "10", "--extractor", "inception")
     assert result.code == 2
     assert "--inception-weights" in result.err and "inception_v3" in result.err and "never" in result.err
 

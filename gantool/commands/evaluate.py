@@ -23,6 +23,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         inception_weights: Annotated[Path | None, typer.Option(
             help="torchvision Inception-v3 weights as .safetensors (never downloaded; default: torch's hub cache)."
         )] = None,
+        untrained: Annotated[bool, typer.Option(
+            "--untrained", help="Measure a freshly initialised generator with the same architecture and options "
+            "instead: the starting point, for scale.")] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     ) -> None:
@@ -39,12 +42,22 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
             find_weights(inception_weights)  # refuse pickles and missing files before any work
         loaded = load_generator(registry(), source, device=pick_device(device))
+        generator = loaded.generator
+        if untrained:
+            import torch
+
+            from gantool.assembly import build_generator
+
+            torch.manual_seed(seed)
+            generator = build_generator(registry(), loaded.state["generator"], loaded.state["options"], loaded.spec)
+            generator.to(loaded.device).eval()
         dataset, data_options = run_data(source, loaded.state)
         evaluator = build_evaluator(registry(), loaded.spec, choice=extractor, dataset=dataset,  # type: ignore[arg-type]
                                     data_options=data_options, inception_weights=inception_weights,
                                     device=loaded.device)
-        result = {"source": str(source), "generator": loaded.state["generator"], "step": loaded.state.get("step"),
-                  **evaluator.measure(loaded.generator, num=num, seed=seed)}
+        result = {"source": str(source), "generator": loaded.state["generator"],
+                  "step": 0 if untrained else loaded.state.get("step"), "untrained": untrained,
+                  **evaluator.measure(generator, num=num, seed=seed)}
         if json_:
             print(json.dumps(result, indent=2))
         else:
@@ -69,7 +82,8 @@ def show(result: dict[str, Any]) -> None:
     from gantool.cli import out_console
 
     protocol = result["protocol"]
-    out_console.print(f"[bold]{result['source']}[/]  {result['generator']}, step {result['step']}", highlight=False)
+    what = "freshly initialised (--untrained)" if result.get("untrained") else f"step {result['step']}"
+    out_console.print(f"[bold]{result['source']}[/]  {result['generator']}, {what}", highlight=False)
     out_console.print(
         f"protocol: {protocol['samples']} samples (seed {protocol['seed']}), images "
         f"{'x'.join(map(str, protocol['image_size']))}, extractor {protocol['extractor']} "
