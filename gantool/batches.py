@@ -3,7 +3,8 @@
 Each epoch's order is a permutation drawn from a generator seeded with the run's seed and the epoch
 number, so resuming needs only the epoch and the position in it, and every rank of a distributed run
 can take its own shard (every `world_size`-th index) of the same order. Data held in memory as uint8
-is indexed directly on the device (decoded once); other datasets stream through a DataLoader.
+is indexed directly on the device (decoded once), or, when it would crowd a GPU, indexed in host
+memory and copied one batch at a time; other datasets stream through a DataLoader.
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ from torch.utils.data import DataLoader, Subset
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DatasetBundle
+
+GPU_DATA_SHARE = 0.25  # in-memory data may fill this share of a GPU's free memory; the rest is for training
+
+
+def fits_on(device: torch.device, nbytes: int) -> bool:
+    """Whether `nbytes` of data can live on `device` for the whole run (always on the CPU)."""
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= GPU_DATA_SHARE * free
 
 
 class BatchSource:
@@ -30,10 +41,12 @@ class BatchSource:
             raise GantoolError(f"batch size {batch_size} x {world_size} process(es) is larger than the dataset "
                                f"({self.size} images); use a smaller --batch-size")
         self.images = self.labels = None
+        self.resident = True
         if data.images is not None:
-            self.images = data.images.to(device)
             labels = data.labels if data.labels is not None else torch.zeros(self.size, dtype=torch.long)
-            self.labels = labels.to(device)
+            self.resident = fits_on(device, data.images.nbytes)
+            home = device if self.resident else torch.device("cpu")
+            self.images, self.labels = data.images.to(home), labels.to(home)
 
     def order(self, epoch: int) -> torch.Tensor:
         """This rank's indices for `epoch`, truncated to whole batches."""
@@ -45,10 +58,15 @@ class BatchSource:
         """Yield the batches of `epoch` from batch number `start` on."""
         indices = self.order(epoch)[start * self.batch_size:]
         if self.images is not None:
-            indices = indices.to(self.device)
+            indices = indices.to(self.images.device)
             for begin in range(0, len(indices), self.batch_size):
                 index = indices[begin:begin + self.batch_size]
-                yield self.images[index].float().div_(127.5).sub_(1.0), self.labels[index]
+                images, labels = self.images[index], self.labels[index]
+                if not self.resident:  # too big for the GPU: copy this batch over, without waiting for it
+                    pin = self.device.type == "cuda"
+                    images = (images.pin_memory() if pin else images).to(self.device, non_blocking=True)
+                    labels = (labels.pin_memory() if pin else labels).to(self.device, non_blocking=True)
+                yield images.float().div_(127.5).sub_(1.0), labels
             return
         assert self.data.dataset is not None
         loader = DataLoader(Subset(self.data.dataset, indices.tolist()), batch_size=self.batch_size,

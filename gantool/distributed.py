@@ -84,20 +84,20 @@ def process_group(device: torch.device) -> Iterator[Cluster]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GantoolError(f"rank {rank} could not join the {world} training processes ({first}); check the "
                            "--rdzv-endpoint host and port are reachable from every machine") from None
-    finished = False
+    cluster, finished = Cluster(rank, world, local_rank, backend), False
     try:
-        yield Cluster(rank, world, local_rank, backend)
+        yield cluster
         finished = True
     finally:
         if finished:
-            dist.barrier()  # no rank leaves while another still writes or reads
+            wait_for_all(cluster)  # no rank leaves while another still writes or reads
         dist.destroy_process_group()
 
 
 def wait_for_all(cluster: Cluster) -> None:
     """Every rank reaches this point before any goes on."""
     if cluster.active:
-        dist.barrier()
+        dist.barrier(device_ids=[cluster.local_rank] if cluster.backend == "nccl" else None)
 
 
 def broadcast_text(cluster: Cluster, text: str) -> str:

@@ -40,3 +40,16 @@ def test_steps_per_epoch_agree_across_ranks_so_no_rank_waits_for_another():
     data = numbered(101)
     steps = {BatchSource(data, 4, torch.device("cpu"), seed=0, rank=r, world_size=3).steps_per_epoch for r in range(3)}
     assert steps == {101 // 3 // 4}
+
+
+def test_data_too_big_for_the_device_streams_the_same_batches(monkeypatch):
+    import gantool.batches
+
+    data = DatasetBundle(DataSpec(1, 2, 2), images=torch.randint(0, 256, (40, 1, 2, 2), dtype=torch.uint8),
+                         labels=torch.arange(40))
+    resident = BatchSource(data, 8, torch.device("cpu"), seed=3)
+    monkeypatch.setattr(gantool.batches, "fits_on", lambda device, nbytes: False)
+    streamed = BatchSource(data, 8, torch.device("cpu"), seed=3)
+    assert resident.resident and not streamed.resident
+    for (a, la), (b, lb) in zip(resident.batches(1), streamed.batches(1), strict=True):
+        assert torch.equal(a, b) and torch.equal(la, lb)
