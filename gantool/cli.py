@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gantool._click_compat import exceptions as click_errors
 from gantool.errors import GantoolError
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         args = list(sys.argv[1:] if argv is None else argv)
         command.main(args=args, prog_name="gantool", standalone_mode=False, obj={"argv": args})
     except GantoolError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except getattr(click_errors, "NoArgsIsHelpError", ()):
         sys.exit(0)

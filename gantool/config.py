@@ -9,6 +9,9 @@ from typing import Any
 
 from gantool.errors import GantoolError
 
+PRECISIONS = ("fp32", "bf16")
+NOISE_KINDS = ("normal", "uniform")
+
 
 @dataclass
 class TrainConfig:
@@ -24,14 +27,47 @@ class TrainConfig:
     batch_size: int = 64
     lr_g: float = 2e-4
     lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
+    betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    d_steps: int = 1
+    g_steps: int = 1
+    lr_decay_epochs: list[int] = field(default_factory=list)
+    lr_decay_factor: float = 0.1
+    ema: float | None = None
+    patience: int | None = None
+    precision: str = "fp32"
+    noise: str = "normal"
     seed: int = 0
     device: str = "auto"
     sample_every: int = 200
     checkpoint_every: int = 500
     log_every: int = 20
     keep: int = 3
+    tensorboard: bool = False
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse values no run could use, in one line naming the setting."""
+        for name in ("betas_g", "betas_d"):
+            betas = getattr(self, name)
+            if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+                raise GantoolError(f"{name.replace('_', '-')} must be two numbers in [0, 1) such as 0.5,0.999; "
+                                   f"got {betas}")
+        if self.d_steps < 1 or self.g_steps < 1:
+            raise GantoolError("--d-steps and --g-steps must be at least 1")
+        if self.ema is not None and not 0.0 < self.ema < 1.0:
+            raise GantoolError(f"--ema must be a decay between 0 and 1 (exclusive) such as 0.999; got {self.ema}")
+        if self.patience is not None and self.patience < 1:
+            raise GantoolError(f"--patience must be at least 1 epoch; got {self.patience}")
+        if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):
+            raise GantoolError(f"--lr-decay-epochs must be increasing positive epochs such as 30,40; "
+                               f"got {self.lr_decay_epochs}")
+        if self.precision not in PRECISIONS:
+            raise GantoolError(f"precision {self.precision!r} is not known; use {' or '.join(PRECISIONS)}")
+        if self.noise not in NOISE_KINDS:
+            raise GantoolError(f"noise {self.noise!r} is not known; use {' or '.join(NOISE_KINDS)}")
 
     def to_toml_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -43,7 +79,19 @@ class TrainConfig:
         unknown = sorted(set(data) - known - {"plugins", "gantool"})
         if unknown:
             raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
-        return cls(**{key: value for key, value in data.items() if key in known})
+        try:
+            return cls(**{key: value for key, value in data.items() if key in known})
+        except TypeError as exc:
+            raise GantoolError(f"{source} has a setting of the wrong type ({exc})") from None
+
+
+def parse_number_list(text: str, kind: type, name: str) -> list:
+    """`0.5,0.999` -> [0.5, 0.999]; an empty string is an empty list."""
+    try:
+        return [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise GantoolError(f"{name} takes comma-separated {kind.__name__} values such as "
+                           f"{'0.5,0.999' if kind is float else '30,40'}; got {text!r}") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

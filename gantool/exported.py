@@ -39,8 +39,13 @@ class LoadedGenerator:
         return torch.randint(0, classes, (count,), generator=noise).to(self.device)
 
     def noise(self, count: int, seed: int) -> torch.Tensor:
-        """`count` latent vectors drawn from `seed` on the CPU, so a seed means the same images everywhere."""
-        return torch.randn(count, self.generator.latent_dim, generator=torch.Generator().manual_seed(seed))
+        """`count` latent vectors drawn from `seed` on the CPU, so a seed means the same images everywhere.
+
+        They follow the distribution the generator was trained on (the export's `noise`: normal or uniform)."""
+        from gantool.noise import draw_noise
+
+        kind = self.state.get("noise", "normal")
+        return draw_noise(kind, count, self.generator.latent_dim, generator=torch.Generator().manual_seed(seed))
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor, labels: torch.Tensor | None, batch: int = 256) -> torch.Tensor:

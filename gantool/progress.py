@@ -59,3 +59,15 @@ class TrainingDisplay:
             self.progress.update(self.task, completed=step, epoch=epoch, metrics=text)
         elif not self.quiet:
             print(f"step {step}/{self.total} epoch {epoch}  {text}", file=sys.stderr, flush=True)
+
+    def epoch_done(self, epoch: int, values: Mapping[str, Any]) -> None:
+        """One line per finished epoch: its time, speed and mean losses."""
+        if self.quiet:
+            return
+        line = (f"epoch {epoch} done in {values['seconds']:.1f} s ({values['images_per_s']:.0f} img/s)  "
+                f"D {values['d_loss']:.3f}  G {values['g_loss']:.3f}  D(x) {values['d_x']:.2f}  "
+                f"D(G(z)) {values['d_g_z']:.2f}")
+        if self.progress is not None:
+            self.progress.console.print(line, highlight=False)
+        else:
+            print(line, file=sys.stderr, flush=True)

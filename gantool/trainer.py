@@ -37,11 +37,19 @@ from gantool.distributed import (
     replicate,
     verify_replicas,
 )
+from gantool.ema import EMA
 from gantool.errors import DivergenceError, GantoolError
 from gantool.images import grid_labels, save_grid
+from gantool.noise import draw_noise
+from gantool.plots import grids_to_gif, plot_losses
+from gantool.precision import autocast_for
 from gantool.progress import TrainingDisplay
+from gantool.schedules import step_decay
+from gantool.stopping import Patience
 
 SAMPLE_COUNT = 64
+BEST_CHECKPOINT = "best.safetensors"
+BEST_EXPORT = "generator-best.safetensors"
 METRIC_NAMES = ("d_loss", "d_real", "d_fake", "g_loss", "d_x", "d_g_z")
 
 
@@ -69,9 +77,11 @@ class StepMeter:
         self.images += images
 
     def read(self) -> dict[str, float]:
-        """Means since the last read, plus images per second; then start over."""
+        """Means since the last read, images per second and seconds elapsed; then start over."""
         values = dict(zip(METRIC_NAMES, (self.totals / max(self.steps, 1)).tolist(), strict=True))
-        values["images_per_s"] = self.images / max(time.perf_counter() - self.started, 1e-9)
+        seconds = max(time.perf_counter() - self.started, 1e-9)
+        values["images_per_s"] = self.images / seconds
+        values["seconds"] = seconds
         self.totals.zero_()
         self.steps, self.images, self.started = 0, 0, time.perf_counter()
         return values
@@ -85,6 +95,7 @@ class TrainResult:
     step: int
     export: Path
     samples: Path
+    stopped_early: bool = False
 
 
 class Trainer:
@@ -102,10 +113,15 @@ class Trainer:
         self.loss = parts.loss
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
-        betas = (config.beta1, config.beta2)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
+        self.autocast = autocast_for(config.precision, self.device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
+        self.sched_g = step_decay(self.opt_g, config.lr_decay_epochs, config.lr_decay_factor)
+        self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
+        self.ema = EMA(self.G, config.ema) if config.ema else None
+        self.patience = Patience(config.patience) if config.patience else None
+        self.stopped_early = False
         self.noise = torch.Generator(device=self.device).manual_seed(self.cluster.seed(config.seed + 1))
         self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed,
                                   rank=self.cluster.rank, world_size=self.cluster.world_size)
@@ -116,80 +132,149 @@ class Trainer:
         fixed = torch.Generator().manual_seed(config.seed + 3)
         self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
         count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
-        self.sample_z = torch.randn(count, self.G.latent_dim, generator=fixed).to(self.device)
+        self.sample_z = draw_noise(config.noise, count, self.G.latent_dim, generator=fixed, device=self.device)
+        self.tensorboard = None
+        if config.tensorboard and self.cluster.is_main:
+            from gantool.tensorboard_log import TensorBoardLog
+
+            self.tensorboard = TensorBoardLog(run_dir)
+
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """The generator used for samples and the export: the EMA copy when --ema is set."""
+        return self.ema.model if self.ema is not None else self.G
 
     # -- the loop ---------------------------------------------------------------------------------
     def train(self, display: TrainingDisplay) -> TrainResult:
-        """Run until the step budget is spent; returns where the results are."""
-        meter = StepMeter(self.device)
+        """Run until the step budget is spent (or --patience stops it); returns where the results are."""
+        meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
         metrics_path = self.run_dir / "metrics.jsonl" if self.cluster.is_main else Path(os.devnull)
         with metrics_path.open("a", encoding="utf-8") as metrics, display:
-            while self.step < self.total_steps:
-                if self.position >= self.steps_per_epoch:
-                    self.epoch, self.position = self.epoch + 1, 0
+            while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
-                    meter.add(self.train_step(real, labels), len(real))
+                    values = self.train_step(real, labels)
+                    meter.add(values, len(real))
+                    epoch_meter.add(values, len(real))
                     self.step += 1
                     self.position += 1
                     display.advance(self.step, self.epoch)
+                    if self.position == self.steps_per_epoch:
+                        self.after_epoch(epoch_meter, display)
                     self.after_step(meter, metrics, display)
-                    if self.step >= self.total_steps:
+                    if self.step >= self.total_steps or self.stopped_early:
                         break
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         samples, export = self.run_dir / "samples" / "final.png", self.run_dir / EXPORT_FILE
         if self.cluster.is_main:
             self.save_samples(samples)
             self.export(export)
-        return TrainResult(self.run_dir, self.step, export, samples)
+            self.save_plots()
+        return TrainResult(self.run_dir, self.step, export, samples, self.stopped_early)
 
     def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
         """Log, sample and checkpoint at their intervals (and always after the last step)."""
-        config, last = self.config, self.step >= self.total_steps
+        config, last = self.config, self.step >= self.total_steps or self.stopped_early
         if self.step % config.log_every == 0 or last:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self._check_finite(values)
             metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, **values}) + "\n")
             metrics.flush()
+            if self.tensorboard is not None:
+                self.tensorboard.write(self.step, values)
             display.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
             self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
 
+    def after_epoch(self, meter: StepMeter, display: TrainingDisplay) -> None:
+        """Report the epoch, step the learning-rate decay, and apply --patience; then start the next epoch."""
+        meter.images = reduce_meter(self.cluster, meter.totals, meter.images)  # every rank decides alike
+        values = meter.read()
+        display.epoch_done(self.epoch, values)
+        self.sched_g.step()
+        self.sched_d.step()
+        improved = self.patience is not None and self.patience.update(self.epoch_score(values), self.epoch)
+        self.epoch, self.position = self.epoch + 1, 0
+        if improved:
+            self.save_checkpoint(self.run_dir / "checkpoints" / BEST_CHECKPOINT)
+            if self.cluster.is_main:
+                self.export(self.run_dir / BEST_EXPORT)
+        if self.patience is not None and self.patience.exhausted:
+            self.stopped_early = True
+            display.message(f"stopping early: {self.patience.name} has not improved for {self.patience.patience} "
+                            f"epoch(s); the best (epoch {self.patience.best_epoch}) is in {BEST_EXPORT} and "
+                            f"checkpoints/{BEST_CHECKPOINT}")
+
+    def epoch_score(self, values: dict[str, float]) -> float:
+        """The quantity --patience watches, lower is better: G's mean loss over the epoch.
+
+        A weak signal (G's loss measures D's current opinion, not sample quality); an evaluation metric
+        such as FID should replace it here once one exists.
+        """
+        return values["g_loss"]
+
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """One D update and one G update; returns detached metrics without syncing the device."""
+        """One D update, and --g-steps G updates on every --d-steps-th call; returns detached metrics (no sync)."""
         batch = len(real)
         real_labels = labels if self.num_classes else None
-        fake_labels = self._random_labels(batch)
-        z = torch.randn(batch, self.G.latent_dim, device=self.device, generator=self.noise)
-
-        fake = self.G(z, fake_labels)
-        real_logits = self.D(real, real_labels)
-        fake_logits = self.D(fake.detach(), fake_labels)
+        g_turn = (self.step + 1) % self.config.d_steps == 0
+        z, fake_labels = self._noise_batch(batch)
+        with self.autocast():
+            with torch.set_grad_enabled(g_turn):  # G's graph is kept only when the G step reuses this batch
+                fake = self.G(z, fake_labels)
+            real_logits = self.D(real, real_labels).float()
+            fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
         d_total = d_parts["loss"]
         penalty = getattr(self.loss, "penalty", None)
-        if penalty is not None:  # e.g. a gradient penalty, added to D's loss only
-            extra = penalty(self.D, real, fake.detach(), real_labels)
+        if penalty is not None:  # e.g. a gradient penalty, added to D's loss only (computed in fp32)
+            extra = penalty(self.D, real, fake.detach().float(), real_labels)
             if extra is not None:
                 d_total = d_total + extra
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
 
-        self.D.requires_grad_(False)  # D's weights need no gradients during the G step
-        g_loss = self.loss.generator_loss(self.D(fake, fake_labels))
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
-        self.D.requires_grad_(True)
+        if g_turn:
+            g_loss = self.generator_steps(fake, fake_labels)
+        else:  # no G update this call: log G's loss against the D it faced
+            with torch.no_grad():
+                g_loss = self.loss.generator_loss(fake_logits.detach())
 
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
             return torch.stack([
                 d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach(), torch.sigmoid(real_logits.detach()).mean(), torch.sigmoid(fake_logits.detach()).mean(),
+                g_loss.detach().float(), torch.sigmoid(real_logits.detach()).mean(),
+                torch.sigmoid(fake_logits.detach()).mean(),
             ])
+
+    def generator_steps(self, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """--g-steps G updates: the first reuses the D step's fakes, each later one draws fresh noise
+        (the G that made the first batch has changed). Returns the last G loss."""
+        self.D.requires_grad_(False)  # D's weights need no gradients during the G step
+        for index in range(self.config.g_steps):
+            if index:
+                z, fake_labels = self._noise_batch(len(fake))
+                with self.autocast():
+                    fake = self.G(z, fake_labels)
+            with self.autocast():
+                fake_logits = self.D(fake, fake_labels).float()
+            g_loss = self.loss.generator_loss(fake_logits)
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.opt_g.step()
+            if self.ema is not None:
+                self.ema.update(self.G)
+        self.D.requires_grad_(True)
+        return g_loss
+
+    def _noise_batch(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = draw_noise(self.config.noise, count, self.G.latent_dim, generator=self.noise, device=self.device)
+        return z, self._random_labels(count)
 
     def _random_labels(self, count: int) -> torch.Tensor | None:
         if not self.num_classes:
@@ -207,36 +292,58 @@ class Trainer:
     # -- files ------------------------------------------------------------------------------------
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
-        self.G.eval()
-        images = self.G(self.sample_z, self.sample_labels)
-        self.G.train()
+        """The fixed-noise grid of the sampling generator (batch norm in eval mode, running statistics)."""
+        sampler = self.sampler
+        sampler.eval()
+        with self.autocast():
+            images = sampler(self.sample_z, self.sample_labels)
+        sampler.train()
         return save_grid(images, path, nrow=8)
+
+    def save_plots(self) -> None:
+        """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""
+        records = [json.loads(line) for line in (self.run_dir / "metrics.jsonl").read_text().splitlines() if line]
+        plot_losses([r for r in records if "step" in r and "d_loss" in r], self.run_dir / "loss.png")
+        grids_to_gif(sorted((self.run_dir / "samples").glob("step-*.png")), self.run_dir / "samples.gif")
 
     def _tensors_and_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         tensors = {f"g.{k}": v for k, v in self.G.state_dict().items()}
         tensors |= {f"d.{k}": v for k, v in self.D.state_dict().items()}
-        opt_g_tensors, opt_g_state = flatten_state_dict("opt_g", self.opt_g.state_dict())
-        opt_d_tensors, opt_d_state = flatten_state_dict("opt_d", self.opt_d.state_dict())
-        tensors |= opt_g_tensors | opt_d_tensors
+        if self.ema is not None:
+            tensors |= {f"ema.{k}": v for k, v in self.ema.model.state_dict().items()}
+        skeletons = {}
+        for name, stateful in (("opt_g", self.opt_g), ("opt_d", self.opt_d), ("sched_g", self.sched_g),
+                               ("sched_d", self.sched_d)):
+            flat, skeletons[name] = flatten_state_dict(name, stateful.state_dict())
+            tensors |= flat
         tensors |= gather_rank_states(self.cluster, {"rng.torch": torch.get_rng_state(),
                                                      "rng.noise": self.noise.get_state()})
         state = {
             "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
-            "position": self.position, "opt_g": opt_g_state, "opt_d": opt_d_state,
-            "config": self.config.to_toml_dict(), "plugins": self.plugins, "world_size": self.cluster.world_size,
+            "position": self.position, **skeletons, "config": self.config.to_toml_dict(), "plugins": self.plugins,
+            "world_size": self.cluster.world_size,
+            "patience": self.patience.state() if self.patience is not None else None,
         }
         return tensors, state
 
-    def save_checkpoint(self) -> Path:
-        """Agree on one state across ranks (batch-norm statistics averaged, weights verified), then rank 0 saves."""
-        path = checkpoint_path(self.run_dir, self.step)
-        average_buffers(self.cluster, (self.G, self.D))
+    def save_checkpoint(self, path: Path | None = None) -> Path:
+        """Write a checkpoint: by default the next step-N file, pointed to by latest.json and pruned to --keep.
+
+        Ranks first agree on one state (batch-norm statistics averaged, weights verified); rank 0 saves.
+        """
+        modules = (self.G, self.D) + ((self.ema.model,) if self.ema is not None else ())
+        average_buffers(self.cluster, modules)
         tensors, state = self._tensors_and_state()
         verify_replicas(self.cluster, {k: v for k, v in tensors.items() if not k.startswith("rng.")}, self.step)
-        if self.cluster.is_main:
+        if not self.cluster.is_main:
+            return path or checkpoint_path(self.run_dir, self.step)
+        if path is not None:
             save_tensors(path, tensors, state)
-            write_latest_pointer(self.run_dir, path)
-            prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
+            return path
+        path = checkpoint_path(self.run_dir, self.step)
+        save_tensors(path, tensors, state)
+        write_latest_pointer(self.run_dir, path)
+        prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
         return path
 
     def load_checkpoint(self, path: Path) -> None:
@@ -252,24 +359,30 @@ class Trainer:
         try:
             self.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
             self.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
+            if self.ema is not None:
+                self.ema.model.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
             self.opt_g.load_state_dict(unflatten_state_dict(state["opt_g"], tensors))
             self.opt_d.load_state_dict(unflatten_state_dict(state["opt_d"], tensors))
+            self.sched_g.load_state_dict(unflatten_state_dict(state["sched_g"], tensors))
+            self.sched_d.load_state_dict(unflatten_state_dict(state["sched_d"], tensors))
         except (RuntimeError, ValueError, KeyError) as exc:
             first = str(exc).strip().splitlines()[0]
             raise GantoolError(f"{path} does not fit this run's models ({first}); resume with the same "
                                "--gen/--disc and options it was trained with") from None
+        if self.patience is not None and state.get("patience"):
+            self.patience.load(state["patience"])
         torch.set_rng_state(tensors[rank_key("rng.torch", self.cluster.rank)])
         self.noise.set_state(tensors[rank_key("rng.noise", self.cluster.rank)])
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
 
     def export(self, path: Path) -> Path:
-        """Write the generator alone, with what `gantool generate` needs to rebuild it."""
+        """Write the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
         component = self.parts.components["gen"]
         state = {
             "format": EXPORT_FORMAT, "gantool": __version__, "generator": component.qualified_name,
             "options": self.parts.options["gen"], "spec": self.spec.to_dict(), "step": self.step,
             "plugin": {"package": component.plugin.package, "version": component.plugin.version},
-            "dataset": self.config.dataset,
+            "dataset": self.config.dataset, "noise": self.config.noise, "ema": self.config.ema,
         }
-        save_tensors(path, self.G.state_dict(), json.loads(json.dumps(state, default=str)))
+        save_tensors(path, self.sampler.state_dict(), json.loads(json.dumps(state, default=str)))
         return path

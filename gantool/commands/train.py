@@ -7,12 +7,12 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gantool.commands.common import SetOption
-from gantool.config import TrainConfig
+from gantool.config import TrainConfig, parse_number_list, read_config_file
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 
@@ -20,12 +20,21 @@ if TYPE_CHECKING:
     from gantool.distributed import Cluster
 
 DEFAULTS = TrainConfig()
+# Options of the invocation itself, not of the run: never read from or written to config.toml.
+INVOCATION = {"ctx", "config_file", "out", "resume", "quiet", "nproc"}
+
+
+def _betas(values: list[float]) -> str:
+    return ",".join(str(value) for value in values)
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command()
     def train(
         ctx: typer.Context,
+        config_file: Annotated[Path | None, typer.Option(
+            "--config", help="Read every option from this TOML file (a run's config.toml works); the command line "
+                             "overrides it.")] = None,
         gen: Annotated[str, typer.Option(help="Generator architecture (see list-plugins).")] = DEFAULTS.gen,
         disc: Annotated[str | None, typer.Option(help="Discriminator; defaults to the --gen name.")] = None,
         loss: Annotated[str, typer.Option(help="Adversarial loss.")] = DEFAULTS.loss,
@@ -36,7 +45,29 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         batch_size: Annotated[int, typer.Option(min=1, help="Images per iteration.")] = DEFAULTS.batch_size,
         lr_g: Annotated[float, typer.Option(min=0.0, help="Adam learning rate of G.")] = DEFAULTS.lr_g,
         lr_d: Annotated[float, typer.Option(min=0.0, help="Adam learning rate of D.")] = DEFAULTS.lr_d,
-        seed: Annotated[int, typer.Option(help="Random seed; same seed and options give the same run on CPU.")] = 0,
+        betas_g: Annotated[str, typer.Option(help="Adam betas of G, as BETA1,BETA2.")] = _betas(DEFAULTS.betas_g),
+        betas_d: Annotated[str, typer.Option(help="Adam betas of D, as BETA1,BETA2.")] = _betas(DEFAULTS.betas_d),
+        d_steps: Annotated[int, typer.Option(min=1, help="D updates (one real batch each) per G update.")] = (
+            DEFAULTS.d_steps
+        ),
+        g_steps: Annotated[int, typer.Option(min=1, help="G updates per D update; each extra one draws fresh "
+                                                         "noise.")] = DEFAULTS.g_steps,
+        lr_decay_epochs: Annotated[str, typer.Option(help="Epochs (counted from 0) from which both learning "
+                                                          "rates are multiplied by --lr-decay-factor: 30,40.")] = "",
+        lr_decay_factor: Annotated[float, typer.Option(min=0.0, help="Learning-rate factor at each decay "
+                                                                     "epoch.")] = DEFAULTS.lr_decay_factor,
+        ema: Annotated[float | None, typer.Option(help="Keep an exponential moving average of G with this decay "
+                                                       "(e.g. 0.999); it makes the samples and the export.")] = (
+            DEFAULTS.ema
+        ),
+        patience: Annotated[int | None, typer.Option(min=1, help="Stop when G's epoch loss has not improved for "
+                                                                 "N epochs, keeping the best.")] = None,
+        precision: Annotated[str, typer.Option(help="fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, "
+                                                    "GPUs with bf16).")] = DEFAULTS.precision,
+        noise: Annotated[str, typer.Option(help="Latent noise: normal, or uniform on [-1, 1].")] = DEFAULTS.noise,
+        seed: Annotated[int, typer.Option(help="Random seed; same seed and options give the same run on CPU.")] = (
+            DEFAULTS.seed
+        ),
         out: Annotated[Path | None, typer.Option(help="Run directory [default: runs/DATE-GEN-DATASET].")] = None,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = DEFAULTS.device,
         sample_every: Annotated[int, typer.Option(min=1, help="Write a sample grid every N steps.")] = (
@@ -46,6 +77,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             DEFAULTS.checkpoint_every
         ),
         log_every: Annotated[int, typer.Option(min=1, help="Log metrics every N steps.")] = DEFAULTS.log_every,
+        keep: Annotated[int, typer.Option(min=1, help="Step checkpoints to keep.")] = DEFAULTS.keep,
+        tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Also write TensorBoard scalars (needs "
+                                                                        "gantool[tensorboard]).")] = False,
         resume: Annotated[Path | None, typer.Option(help="Continue the run in this directory.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")] = False,
         nproc: Annotated[int | None, typer.Option(min=1, help=(
@@ -53,19 +87,56 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         ))] = None,
     ) -> None:
         """Train a GAN. With no arguments: DCGAN + BCE on the bundled 5,000 MNIST digits, about 3 minutes on 2 cores."""
-        from gantool.options import parse_set_arguments
-
         if nproc is not None and nproc > 1:
             from gantool.launch import run_torchrun
 
             sys.exit(run_torchrun(nproc, (ctx.find_root().obj or {}).get("argv", [])))
 
-        config = TrainConfig(
-            gen=gen, disc=disc, loss=loss, dataset=dataset, options=parse_set_arguments(set_ or []),
-            epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, seed=seed,
-            device=device, sample_every=sample_every, checkpoint_every=checkpoint_every, log_every=log_every,
-        )
+        given = {name for name in ctx.params if ctx.get_parameter_source(name).name == "COMMANDLINE"}
+        values = {name: value for name, value in ctx.params.items() if name not in INVOCATION}
+        config = resolve_config(values, given - INVOCATION, config_file)
+        if resume is not None:
+            config = resumed_config(resume, values, given)
         run_training(config, registry(), out=out, resume=resume, quiet=quiet)
+
+
+def command_line_to_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn command-line values into TrainConfig fields (lists from comma-separated text, --set into options)."""
+    from gantool.options import parse_set_arguments
+
+    fields = dict(values)
+    if "set_" in fields:
+        fields["options"] = parse_set_arguments(fields.pop("set_") or [])
+    for name in ("betas_g", "betas_d"):
+        if name in fields:
+            fields[name] = parse_number_list(fields[name], float, f"--{name.replace('_', '-')}")
+    if "lr_decay_epochs" in fields:
+        fields["lr_decay_epochs"] = parse_number_list(fields["lr_decay_epochs"], int, "--lr-decay-epochs")
+    return fields
+
+
+def resolve_config(values: dict[str, Any], given: set[str], config_file: Path | None) -> TrainConfig:
+    """Defaults, then the --config file, then what the command line gave explicitly."""
+    fields = command_line_to_fields(values)
+    if config_file is None:
+        return TrainConfig(**fields)
+    data = read_config_file(config_file)
+    base = TrainConfig.from_toml_dict(data, str(config_file)).to_toml_dict()
+    overrides = command_line_to_fields({name: values[name] for name in given})
+    options = {kind: dict(opts) for kind, opts in base.get("options", {}).items()}
+    for kind, opts in overrides.pop("options", {}).items():
+        options.setdefault(kind, {}).update(opts)
+    return TrainConfig(**(base | overrides | {"options": options}))
+
+
+def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
+    """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    path = resume / "config.toml"
+    saved = TrainConfig.from_toml_dict(read_config_file(path), str(path))
+    for name in ("epochs", "max_steps"):
+        if name in given:
+            setattr(saved, name, values[name])
+    return saved
 
 
 def default_run_dir(config: TrainConfig) -> Path:
@@ -94,10 +165,10 @@ def prepare_run_dir(run_dir: Path, *, resume: bool) -> None:
 
 def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, resume: Path | None,
                  quiet: bool = False) -> Path:
-    """Build the parts, set up the run directory, train, and report where the results are."""
+    """Check what can fail early, then train in every process of the (possibly one-process) group."""
     from gantool.checkpoint import latest_checkpoint
-    from gantool.config import read_config_file
     from gantool.distributed import process_group
+    from gantool.precision import autocast_for
     from gantool.trainer import pick_device
 
     checkpoint = None
@@ -105,9 +176,12 @@ def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, r
         checkpoint = latest_checkpoint(resume)
         if checkpoint is None:
             raise GantoolError(f"{resume} has no checkpoint to resume from; start a new run with gantool train")
-        saved = TrainConfig.from_toml_dict(read_config_file(resume / "config.toml"), str(resume / "config.toml"))
-        saved.epochs, saved.max_steps = config.epochs, config.max_steps
-        config, out = saved, resume
+        out = resume
+    autocast_for(config.precision, pick_device(config.device))  # refuse an unusable precision before any file
+    if config.tensorboard:
+        from gantool.tensorboard_log import require_tensorboard
+
+        require_tensorboard()
     with process_group(pick_device(config.device)) as cluster:
         return _train_in(cluster, config, registry, out=out, resume=resume, checkpoint=checkpoint, quiet=quiet)
 
@@ -151,12 +225,25 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
         f"({d_params:,} params)  loss {config.loss}  data {config.dataset} ({parts.data.description}, "
         f"{len(parts.data):,} images {parts.data.spec.channels}x{parts.data.spec.height}x{parts.data.spec.width})"
     )
-    display.message(f"options {parts.options_config()}  device {trainer.device}  threads {torch.get_num_threads()}")
+    display.message(f"options {parts.options_config()}  device {trainer.device}  precision {config.precision}  "
+                    f"threads {torch.get_num_threads()}")
+    display.message(describe_training(config))
     batch = f"batch {config.batch_size}" + (
         f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else "")
     display.message(f"{trainer.total_steps} steps of {batch}, run directory {run_dir}")
     result = trainer.train(display)
-    display.message(f"samples: {result.samples}\nexport:  {result.export}")
+    display.message(f"samples: {result.samples}  (animated: {run_dir / 'samples.gif'})\n"
+                    f"losses:  {run_dir / 'loss.png'}\nexport:  {result.export}")
     if cluster.is_main:
         print(os.fspath(run_dir))
     return run_dir
+
+
+def describe_training(config: TrainConfig) -> str:
+    """One line of the resolved optimisation settings, shown at the start of a run."""
+    decay = (f"x{config.lr_decay_factor} at epochs {','.join(map(str, config.lr_decay_epochs))}"
+             if config.lr_decay_epochs else "none")
+    return (f"Adam G lr {config.lr_g:g} betas {_betas(config.betas_g)}, D lr {config.lr_d:g} betas "
+            f"{_betas(config.betas_d)}; lr decay {decay}; {config.d_steps} D / {config.g_steps} G step(s); "
+            f"EMA {config.ema or 'off'}; patience {config.patience or 'off'}; noise {config.noise}; "
+            f"seed {config.seed}")

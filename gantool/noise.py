@@ -1,0 +1,16 @@
+"""The latent noise a generator is trained on; `generate` must draw from the same distribution."""
+
+from __future__ import annotations
+
+import torch
+
+
+def draw_noise(kind: str, count: int, latent_dim: int, *, generator: torch.Generator,
+               device: torch.device | str = "cpu") -> torch.Tensor:
+    """`normal`: standard normal; `uniform`: uniform on [-1, 1]. Drawn on `generator`'s device."""
+    shape = (count, latent_dim)
+    if kind == "uniform":
+        z = torch.rand(shape, generator=generator, device=generator.device).mul_(2).sub_(1)
+    else:
+        z = torch.randn(shape, generator=generator, device=generator.device)
+    return z.to(device)

@@ -1,0 +1,43 @@
+"""Numeric precision of training: fp32, or bf16 autocast where the hardware computes bf16 natively."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import torch
+
+from gantool.errors import GantoolError
+
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags() -> set[str]:
+    """The CPU feature flags Linux reports (empty where /proc/cpuinfo does not exist)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """True where bf16 is fast: a GPU that supports it, or a CPU with avx512_bf16 or AMX."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return any(flag in cpu_flags() for flag in BF16_CPU_FLAGS)
+
+
+def autocast_for(precision: str, device: torch.device) -> Callable[[], AbstractContextManager]:
+    """A factory of the context the forward passes run in; refuses bf16 where it would be slow or wrong."""
+    if precision == "fp32":
+        return contextlib.nullcontext
+    if not bf16_supported(device):
+        where = "this GPU" if device.type == "cuda" else "this CPU (no avx512_bf16 or amx_bf16 flag)"
+        raise GantoolError(f"--precision bf16 is not supported on {where}; use --precision fp32")
+    return lambda: torch.autocast(device.type, dtype=torch.bfloat16)
