@@ -118,3 +118,12 @@ def test_nproc_inside_torchrun_is_refused(cli, monkeypatch, tmp_path):
     result = cli("train", "--nproc", "2", "--out", str(tmp_path / "r"), *TINY)
     assert result.code == 2 and "already runs under torchrun" in result.err
     assert not (tmp_path / "r").exists()
+
+
+def test_nproc_returns_the_processes_own_exit_code_without_torchruns_traceback(two_rank_run):
+    run_dir, _, _ = two_rank_run
+    before = (run_dir / "metrics.jsonl").read_bytes()
+    result = run_subprocess("train", "--nproc", "2", "--out", str(run_dir), *ARGS, env=ENV, timeout=300)
+    assert result.returncode == 2
+    assert "already holds a run" in result.stderr and "Traceback" not in result.stderr
+    assert (run_dir / "metrics.jsonl").read_bytes() == before
