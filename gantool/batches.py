@@ -73,4 +73,4 @@ class BatchSource:
                             shuffle=False, num_workers=self.workers, drop_last=True,
                             pin_memory=self.device.type == "cuda")
         for images, labels in loader:
-            yield images.to(self.device, non_blocking=True), torch.as_tensor(labels).to(self.device)
+            yield images.to(self.device, non_blocking=True), torch.as_tensor(labels).to(self.device, non_blocking=True)
