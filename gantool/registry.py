@@ -18,7 +18,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, GantoolWarning
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_DISTRIBUTION = "gantool"
@@ -69,7 +69,7 @@ class Component:
         return f"{self.plugin.name}:{self.name}"
 
 
-class PluginWarning(UserWarning):
+class PluginWarning(GantoolWarning):
     """A plugin failed to load or register and was skipped."""
 
 

@@ -196,6 +196,7 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     from gantool.checkpoint import atomic_write_text
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
+    from gantool.signals import TrainingStopped, stop_message
     from gantool.trainer import Trainer
 
     run_dir = Path(broadcast_text(cluster, os.fspath(out or default_run_dir(config))))
@@ -231,7 +232,13 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     batch = f"batch {config.batch_size}" + (
         f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else "")
     display.message(f"{trainer.total_steps} steps of {batch}, run directory {run_dir}")
-    result = trainer.train(display)
+    with trainer.stop.installed():
+        try:
+            result = trainer.train(display)
+        except TrainingStopped as stopped:
+            if cluster.is_main:
+                display.console.print(stop_message(trainer.stop, stopped, run_dir), highlight=False, soft_wrap=True)
+            raise typer.Exit(trainer.stop.exit_code) from None
     display.message(f"samples: {result.samples}  (animated: {run_dir / 'samples.gif'})\n"
                     f"losses:  {run_dir / 'loss.png'}\nexport:  {result.export}")
     if cluster.is_main:
