@@ -131,12 +131,23 @@ def resolve_config(values: dict[str, Any], given: set[str], config_file: Path | 
 
 def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
     """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    check_resume_source(resume)
     path = resume / "config.toml"
     saved = TrainConfig.from_toml_dict(read_config_file(path), str(path))
     for name in ("epochs", "max_steps"):
         if name in given:
             setattr(saved, name, values[name])
     return saved
+
+
+def check_resume_source(resume: Path) -> None:
+    """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
+    from gantool.checkpoint import refuse_pickle
+
+    refuse_pickle(resume)
+    if resume.exists() and not resume.is_dir():
+        raise GantoolError(f"--resume takes a run directory, not the file {resume}: give the folder that "
+                           "holds config.toml and checkpoints/")
 
 
 def default_run_dir(config: TrainConfig) -> Path:
@@ -173,6 +184,7 @@ def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, r
 
     checkpoint = None
     if resume is not None:
+        check_resume_source(resume)
         checkpoint = latest_checkpoint(resume)
         if checkpoint is None:
             raise GantoolError(f"{resume} has no checkpoint to resume from; start a new run with gantool train")
