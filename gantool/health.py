@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 D_LOSS_FLOOR = 1e-2  # a non-negative D loss below this means D separates real from fake almost perfectly
 D_LOSS_WINDOW = 200  # ... for this many steps in a row (half the run for shorter runs)
-VARIETY_FLOOR = 1e-2  # mean per-pixel spread across a sample grid, for images in [-1, 1]
+VARIETY_FLOOR = 1e-3  # mean per-pixel spread across a sample grid below which images are one image
+VARIETY_DROP = 0.05  # ... or a spread fallen below this fraction of the run's best (young nets start near flat)
 
 
 class HealthWarning(GantoolWarning):
@@ -53,6 +54,7 @@ class HealthMonitor:
         self.window = max(1, min(D_LOSS_WINDOW, total_steps // 2))
         self.low_since: int | None = None
         self.warned_d = self.warned_variety = False
+        self.peak_spread = 0.0
 
     def check_metrics(self, step: int, values: Mapping[str, float], last_good: Path | None) -> None:
         """Raise on non-finite metrics; warn when D's loss has stayed near zero for the window."""
@@ -78,11 +80,13 @@ class HealthMonitor:
         spread = float(images.detach().float().std(dim=0).mean())
         if not math.isfinite(spread):
             raise diverged(step, "the generator's samples", last_good)
-        if spread >= VARIETY_FLOOR:
+        self.peak_spread = max(self.peak_spread, spread)
+        floor = max(VARIETY_FLOOR, VARIETY_DROP * self.peak_spread)
+        if spread >= floor:
             self.warned_variety = False
             return
         if not self.warned_variety:
             self.warned_variety = True
-            warnings.warn(f"G's samples at step {step} have almost no variety (spread {spread:.2g} < "
-                          f"{VARIETY_FLOOR}): the generator may have collapsed to one output; lower the learning "
-                          "rates or try another loss", HealthWarning, stacklevel=2)
+            warnings.warn(f"G's samples at step {step} have almost no variety (spread {spread:.2g}, best so far "
+                          f"{self.peak_spread:.2g}): the generator may have collapsed to one output; lower the "
+                          "learning rates or try another loss", HealthWarning, stacklevel=2)
