@@ -81,8 +81,22 @@ def build_parts(
     generator = construct(components["gen"], data.spec, **resolved["gen"])
     discriminator = construct(components["disc"], data.spec, **resolved["disc"])
     loss_object = construct(components["loss"], **resolved["loss"])
+    check_labels(generator, discriminator, data.spec, gen, disc or gen, dataset)
     check_fit(generator, discriminator, data.spec, gen, disc or gen)
     return Parts(generator, discriminator, loss_object, data, components, resolved)
+
+
+def check_labels(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str,
+                 dataset: str) -> None:
+    """A conditional G or D needs labelled data with as many classes as it was built for."""
+    for role, name, net in (("generator", gen_name, generator), ("discriminator", disc_name, discriminator)):
+        classes = getattr(net, "num_classes", 0)
+        if classes and not spec.num_classes:
+            raise GantoolError(f"{role} {name!r} is conditional ({classes} classes) but dataset {dataset!r} has no "
+                               "labels; use a labelled dataset or an unconditional model")
+        if classes and classes != spec.num_classes:
+            raise GantoolError(f"{role} {name!r} is built for {classes} classes but dataset {dataset!r} has "
+                               f"{spec.num_classes}; build it for the data's classes")
 
 
 def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str) -> None:

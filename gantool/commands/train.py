@@ -205,7 +205,7 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     import torch
 
     from gantool.assembly import build_parts
-    from gantool.checkpoint import atomic_write_text
+    from gantool.checkpoint import atomic_write_text, write_error
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
     from gantool.signals import TrainingStopped, stop_message
@@ -247,6 +247,8 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     with trainer.stop.installed():
         try:
             result = trainer.train(display)
+        except OSError as exc:  # metrics, samples or plots on a full or vanished disk: one line, nothing lost
+            raise write_error(Path(exc.filename or run_dir), exc) from None
         except TrainingStopped as stopped:
             if cluster.is_main:
                 display.console.print(stop_message(trainer.stop, stopped, run_dir), highlight=False, soft_wrap=True)
