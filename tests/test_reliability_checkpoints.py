@@ -22,7 +22,11 @@ from tests.conftest import TINY
 FORK_SERVER = r"""
 import json, os, sys
 import torch  # noqa: F401  (loaded once, shared by every child)
+import gantool.commands.train, gantool.trainer  # noqa: F401
 from gantool.cli import main
+from gantool.registry import load_registry
+
+load_registry()  # imports every plugin module once
 
 for line in sys.stdin:
     argv = json.loads(line)
