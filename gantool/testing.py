@@ -352,6 +352,9 @@ def check_plugin(plugin: object, *, specs: Iterable[DataSpec] = DEFAULT_SPECS,
     if not info.provides:
         _fail("the plugin registers nothing; implement register_generators, register_losses, ... with @hookimpl")
     options = options or {}
+    unknown = sorted(set(options) - {c.name for kind in registry.components.values() for c in kind})
+    if unknown:
+        _fail(f"options were given for {unknown}, which the plugin does not register; check the names")
     generators = {c.name: c.factory for c in registry.components["generator"]}
     discriminators = {c.name: c.factory for c in registry.components["discriminator"]}
     specs = list(specs)

@@ -37,6 +37,11 @@ def test_builtin_plugin_keeps_every_contract():
     assert "dcgan" in registry.names("generator") and "bce" in registry.names("loss")
 
 
+def test_options_for_a_part_the_plugin_lacks_are_caught():
+    with pytest.raises(AssertionError, match=re.escape("options were given for ['dcgn']")):
+        check_plugin(gantool_builtins.plugin, options={"dcgn": {"depth": 4}})
+
+
 def test_builtin_factories_pass_one_by_one():
     generator = check_generator(dcgan_generator, MNIST, {"depth": 4})
     assert generator.latent_dim == 100
