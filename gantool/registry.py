@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_DISTRIBUTION = "gantool"
@@ -70,7 +69,7 @@ class Component:
         return f"{self.plugin.name}:{self.name}"
 
 
-class PluginWarning(GantoolWarning):
+class PluginWarning(UserWarning):
     """A plugin failed to load or register and was skipped."""
 
 
@@ -91,13 +90,12 @@ class Registry:
             dist = entry_point.dist
             package = dist.metadata["Name"] if dist is not None else "unknown"
             version = dist.version if dist is not None else "unknown"
-            if allowed is not None and package != BUILTIN_DISTRIBUTION and _normalize(package) not in allowed:
+            if allowed is not None and package != BUILTIN_DISTRIBUTION and package not in allowed:
                 continue
             info = PluginInfo(entry_point.name, package, version)
             try:
                 module = entry_point.load()
-            except (Exception, SystemExit) as exc:  # a broken plugin must not take the CLI down
-                self.plugins.setdefault(info.name, info)  # listed with its error by list-plugins
+            except Exception as exc:  # a broken plugin must not take the CLI down
                 self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
                 continue
             self.add_plugin(module, info)
@@ -126,7 +124,7 @@ class Registry:
 
                 try:
                     impl.function(register=register)
-                except (Exception, SystemExit) as exc:
+                except Exception as exc:
                     self._fail(info, f"{hook_name} failed: {type(exc).__name__}: {exc}")
                     break
                 self.components[kind].extend(found)
@@ -138,8 +136,8 @@ class Registry:
         for impl in self.manager.hook.register_commands.get_hookimpls():
             try:
                 impl.function(app=app)
-            except (Exception, SystemExit) as exc:
-                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
+            except Exception as exc:
+                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {exc}")
 
     def _fail(self, info: PluginInfo, error: str) -> None:
         info.error = error
@@ -185,12 +183,7 @@ def _allowed_distributions() -> set[str] | None:
     value = os.environ.get("GANTOOL_LOAD_PLUGINS")
     if value is None:
         return None
-    return {_normalize(part) for part in value.split(",") if part.strip()}
-
-
-def _normalize(distribution: str) -> str:
-    """Distribution names compare as pip does: case, '-', '_' and '.' do not matter."""
-    return re.sub(r"[-_.]+", "-", distribution.strip()).lower()
+    return {part.strip() for part in value.split(",") if part.strip()}
 
 
 def load_registry(extra_plugins: Iterable[tuple[object, str]] = ()) -> Registry:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import importlib.util
 import os
 import re
 import shlex
@@ -36,6 +37,7 @@ NOT_RUN = {
     r'^python3 -m venv \.venv && \. \.venv/bin/activate && pip install "\.\[dev\]"':
         "installs gantool itself; .ci/run runs exactly this install in a fresh environment",
     r"^\. \.venv/bin/activate && python -m pytest$": "the test suite itself; .ci/run runs it",
+    r"^gantool --install-completion": "edits the user's shell start-up files",
     r"^torchrun --nnodes 2 ": "needs two machines and a rendezvous host; tests/test_distributed.py runs two ranks "
                              "on one machine through the same torchrun path",
 }
@@ -184,8 +186,10 @@ def rewrite_simple(words: list[str], workdir: Path, site: Path) -> list[str]:
     if words[:2] == ["pip", "install"]:
         targets = [word if (workdir / word).exists() or not (ROOT / word).exists() else str(ROOT / word)
                    for word in words[2:] if word != "-e"]
-        return [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                "--target", str(site), *targets]
+        # Building with the setuptools already here needs no index; without it, pip fetches one to build with.
+        offline = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+        return [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *offline, "--target", str(site),
+                *targets]
     return words
 
 
