@@ -31,11 +31,25 @@ class Parts:
         return {kind: options_to_config(values) for kind, values in self.options.items()}
 
 
+def construct(component: Component, *args: Any, **options: Any) -> Any:
+    """Call a plugin's factory; a crash in it becomes one line naming the plugin and its package."""
+    try:
+        return component.factory(*args, **options)
+    except GantoolError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        plugin = component.plugin
+        raise GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
+                           f"{plugin.version}) failed to build: {type(exc).__name__}: {first}; report it to the "
+                           f"plugin's authors or choose another {component.kind}") from None
+
+
 def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:
     """Build a generator by name with checked options (used to rebuild exports)."""
     component = registry.get("generator", name)
     options = resolve_options(component.factory, raw, "gen")
-    return component.factory(spec, **options)
+    return construct(component, spec, **options)
 
 
 def build_parts(
@@ -58,17 +72,31 @@ def build_parts(
         kind: resolve_options(component.factory, options.get(kind, {}), kind)
         for kind, component in components.items()
     }
-    data = components["data"].factory(**resolved["data"])
+    data = construct(components["data"], **resolved["data"])
     if not isinstance(data, DatasetBundle):
         raise GantoolError(f"dataset {dataset!r} returned {type(data).__name__}, not a DatasetBundle; "
                            f"report this to the authors of {components['data'].plugin.package}")
     if len(data) == 0:
         raise GantoolError(f"dataset {dataset!r} is empty: check its options with gantool describe {dataset}")
-    generator = components["gen"].factory(data.spec, **resolved["gen"])
-    discriminator = components["disc"].factory(data.spec, **resolved["disc"])
-    loss_object = components["loss"].factory(**resolved["loss"])
+    generator = construct(components["gen"], data.spec, **resolved["gen"])
+    discriminator = construct(components["disc"], data.spec, **resolved["disc"])
+    loss_object = construct(components["loss"], **resolved["loss"])
+    check_labels(generator, discriminator, data.spec, gen, disc or gen, dataset)
     check_fit(generator, discriminator, data.spec, gen, disc or gen)
     return Parts(generator, discriminator, loss_object, data, components, resolved)
+
+
+def check_labels(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str,
+                 dataset: str) -> None:
+    """A conditional G or D needs labelled data with as many classes as it was built for."""
+    for role, name, net in (("generator", gen_name, generator), ("discriminator", disc_name, discriminator)):
+        classes = getattr(net, "num_classes", 0)
+        if classes and not spec.num_classes:
+            raise GantoolError(f"{role} {name!r} is conditional ({classes} classes) but dataset {dataset!r} has no "
+                               "labels; use a labelled dataset or an unconditional model")
+        if classes and classes != spec.num_classes:
+            raise GantoolError(f"{role} {name!r} is built for {classes} classes but dataset {dataset!r} has "
+                               f"{spec.num_classes}; build it for the data's classes")
 
 
 def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str) -> None:

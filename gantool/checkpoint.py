@@ -8,14 +8,17 @@ folder is fsynced, so a crash leaves either the old file or the new one, never h
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
+from gantool.health import nonfinite_names
 
 if TYPE_CHECKING:
     import torch
@@ -26,22 +29,43 @@ EXPORT_FILE = "generator.safetensors"
 FORMAT = "gantool-checkpoint-1"
 EXPORT_FORMAT = "gantool-generator-1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+TEMP_SUFFIX = ".tmp"
+PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # a raw pickle's protocol opcode; the zip that torch.save writes
+PICKLE_ADVICE = ("gantool only reads .safetensors and never unpickles (convert it yourself with "
+                 "safetensors.torch.save_file if you trust it)")
+CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old content or the new, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write `data` to `path` so that readers see the old content or the new, never a mix.
+
+    A failure (full disk, read-only folder) becomes one clear GantoolError; the old file is untouched.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def write_error(path: Path, exc: OSError) -> GantoolError:
+    """One line for a failed write, saying that what was written before is intact."""
+    reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return GantoolError(f"cannot write {path}: {reason}; files written before are intact. Free space or "
+                        "choose a writable --out, then continue with --resume")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -84,8 +108,24 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     except (KeyError, json.JSONDecodeError):
         raise GantoolError(f"{path} has no gantool metadata: it was not written by gantool") from None
     except Exception as exc:  # safetensors raises its own error types for damaged headers
-        raise GantoolError(f"{path} is not a readable safetensors file ({exc}); it may be truncated") from None
+        if _starts_like_pickle(path):
+            raise GantoolError(f"{path.name} is a pickle-based PyTorch file under another name; "
+                               + PICKLE_ADVICE) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GantoolError(f"{path} is not a readable safetensors file ({first}); it may be truncated") from None
+    if not isinstance(state, dict):
+        raise GantoolError(f"{path} has malformed gantool metadata: it was not written by gantool")
+    bad = nonfinite_names(tensors)
+    if bad:
+        raise GantoolError(f"{path} holds non-finite values (NaN or infinity) in {bad[0]}; it cannot be used. "
+                           "Use an earlier checkpoint")
     return tensors, state
+
+
+def _starts_like_pickle(path: Path) -> bool:
+    """Only asked once safetensors has refused the file, so a valid file is never misjudged."""
+    with path.open("rb") as handle:
+        return handle.read(4).startswith(PICKLE_MAGIC)
 
 
 def refuse_pickle(path: Path) -> None:
@@ -93,7 +133,7 @@ def refuse_pickle(path: Path) -> None:
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise GantoolError(
             f"{path.name} looks like a pickle-based PyTorch file, which can run arbitrary code when loaded; "
-            "gantool only reads .safetensors (convert it yourself with safetensors.torch.save_file if you trust it)"
+            + PICKLE_ADVICE
         )
 
 
@@ -146,20 +186,27 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     pointer = folder / LATEST_POINTER
     if pointer.is_file():
         try:
-            target = folder / json.loads(pointer.read_text())["checkpoint"]
-            if target.is_file():
-                return target
-        except (json.JSONDecodeError, KeyError, OSError):
+            name = json.loads(pointer.read_text())["checkpoint"]
+            # only a plain checkpoint name in this folder: a pointer must not lead anywhere else
+            if isinstance(name, str) and CHECKPOINT_NAME.fullmatch(name) and (folder / name).is_file():
+                return folder / name
+        except (json.JSONDecodeError, KeyError, TypeError, OSError, UnicodeDecodeError):
             pass
-    candidates = sorted(folder.glob("step-*.safetensors"))
+    candidates = _checkpoints(folder)
     return candidates[-1] if candidates else None
 
 
+def _checkpoints(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("step-*.safetensors") if CHECKPOINT_NAME.fullmatch(path.name))
+
+
 def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
-    """Delete all but the newest `keep` checkpoints (never those in `protect`)."""
+    """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
+    folder = run_dir / CHECKPOINT_DIR
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
+        stale.unlink(missing_ok=True)
     if keep <= 0:
         return
-    candidates = sorted((run_dir / CHECKPOINT_DIR).glob("step-*.safetensors"))
-    for old in candidates[:-keep]:
+    for old in _checkpoints(folder)[:-keep]:
         if old not in protect:
             old.unlink(missing_ok=True)

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from gantool._click_compat import exceptions as click_errors
-from gantool.errors import GantoolError
-from gantool.registry import PluginWarning, Registry, load_registry
+from gantool.errors import GantoolError, GantoolWarning
+from gantool.registry import Registry, load_registry
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -55,8 +55,8 @@ def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
 
 
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-    if issubclass(category, PluginWarning):
-        err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+    if issubclass(category, GantoolWarning):
+        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
     else:
         _default_showwarning(message, category, *args, **kwargs)
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
     try:
         command = typer.main.get_command(create_app(extra_plugins))
         args = list(sys.argv[1:] if argv is None else argv)
-        command.main(args=args, prog_name="gantool", standalone_mode=False, obj={"argv": args})
+        code = command.main(args=args, prog_name="gantool", standalone_mode=False, obj={"argv": args})
     except GantoolError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -94,3 +94,5 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set GANTOOL_DEBUG=1 to see "
                           "the traceback, and please report it)", highlight=False, soft_wrap=True)
         sys.exit(1)
+    if isinstance(code, int) and code:  # typer.Exit(code), and Ctrl-C as 130, come back as a return value
+        sys.exit(code)

@@ -17,3 +17,7 @@ class ReplicaMismatchError(GantoolError):
     """The processes of a distributed run no longer hold the same weights; nothing mismatched is saved."""
 
     exit_code = 3
+
+
+class GantoolWarning(UserWarning):
+    """Something the user should know that does not stop the command; the CLI prints it as one line."""

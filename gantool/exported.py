@@ -89,11 +89,13 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
     if state.get("format") != EXPORT_FORMAT:
         raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
                            "give a run directory or its generator.safetensors")
-    spec = DataSpec.from_dict(state["spec"])
-    generator = build_generator(registry, state["generator"], state["options"], spec)
-    bad = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
-    if bad:
-        raise GantoolError(f"{path} holds non-finite weights ({bad[0]}); it cannot be sampled from")
+    try:
+        spec = DataSpec.from_dict(state["spec"])
+        name, options = str(state["generator"]), dict(state["options"])
+    except (KeyError, TypeError, ValueError):
+        raise GantoolError(f"{path} has incomplete export metadata (generator, options, spec); "
+                           "export it again with gantool train") from None
+    generator = build_generator(registry, name, options, spec)
     try:
         generator.load_state_dict(tensors)
     except RuntimeError as exc:

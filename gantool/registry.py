@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, GantoolWarning
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_DISTRIBUTION = "gantool"
@@ -69,7 +70,7 @@ class Component:
         return f"{self.plugin.name}:{self.name}"
 
 
-class PluginWarning(UserWarning):
+class PluginWarning(GantoolWarning):
     """A plugin failed to load or register and was skipped."""
 
 
@@ -90,12 +91,13 @@ class Registry:
             dist = entry_point.dist
             package = dist.metadata["Name"] if dist is not None else "unknown"
             version = dist.version if dist is not None else "unknown"
-            if allowed is not None and package != BUILTIN_DISTRIBUTION and package not in allowed:
+            if allowed is not None and package != BUILTIN_DISTRIBUTION and _normalize(package) not in allowed:
                 continue
             info = PluginInfo(entry_point.name, package, version)
             try:
                 module = entry_point.load()
-            except Exception as exc:  # a broken plugin must not take the CLI down
+            except (Exception, SystemExit) as exc:  # a broken plugin must not take the CLI down
+                self.plugins.setdefault(info.name, info)  # listed with its error by list-plugins
                 self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
                 continue
             self.add_plugin(module, info)
@@ -124,7 +126,7 @@ class Registry:
 
                 try:
                     impl.function(register=register)
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     self._fail(info, f"{hook_name} failed: {type(exc).__name__}: {exc}")
                     break
                 self.components[kind].extend(found)
@@ -136,8 +138,8 @@ class Registry:
         for impl in self.manager.hook.register_commands.get_hookimpls():
             try:
                 impl.function(app=app)
-            except Exception as exc:
-                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {exc}")
+            except (Exception, SystemExit) as exc:
+                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
 
     def _fail(self, info: PluginInfo, error: str) -> None:
         info.error = error
@@ -183,7 +185,12 @@ def _allowed_distributions() -> set[str] | None:
     value = os.environ.get("GANTOOL_LOAD_PLUGINS")
     if value is None:
         return None
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return {_normalize(part) for part in value.split(",") if part.strip()}
+
+
+def _normalize(distribution: str) -> str:
+    """Distribution names compare as pip does: case, '-', '_' and '.' do not matter."""
+    return re.sub(r"[-_.]+", "-", distribution.strip()).lower()
 
 
 def load_registry(extra_plugins: Iterable[tuple[object, str]] = ()) -> Registry:

@@ -20,7 +20,6 @@ from gantool.checkpoint import (
     FORMAT,
     checkpoint_path,
     flatten_state_dict,
-    latest_checkpoint,
     load_tensors,
     prune_checkpoints,
     save_tensors,
@@ -38,13 +37,16 @@ from gantool.distributed import (
     verify_replicas,
 )
 from gantool.ema import EMA
-from gantool.errors import DivergenceError, GantoolError
+from gantool.errors import GantoolError
+from gantool.health import HealthMonitor, diverged, nonfinite_names
 from gantool.images import grid_labels, save_grid
 from gantool.noise import draw_noise
 from gantool.plots import grids_to_gif, plot_losses
 from gantool.precision import autocast_for
 from gantool.progress import TrainingDisplay
+from gantool.rngstate import capture_rng, restore_rng
 from gantool.schedules import step_decay
+from gantool.signals import StopRequest, TrainingStopped, any_rank
 from gantool.stopping import Patience
 
 SAMPLE_COUNT = 64
@@ -129,6 +131,9 @@ class Trainer:
         total = config.epochs * self.steps_per_epoch
         self.total_steps = min(total, config.max_steps) if config.max_steps else total
         self.step, self.epoch, self.position = 0, 0, 0
+        self.stop = StopRequest()  # run_training installs it as the SIGINT/SIGTERM handler
+        self.health = HealthMonitor(self.total_steps)
+        self.last_checkpoint: Path | None = None
         fixed = torch.Generator().manual_seed(config.seed + 3)
         self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
         count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
@@ -161,6 +166,8 @@ class Trainer:
                     if self.position == self.steps_per_epoch:
                         self.after_epoch(epoch_meter, display)
                     self.after_step(meter, metrics, display)
+                    if self.step < self.total_steps and any_rank(self.cluster, self.stop.requested):
+                        raise TrainingStopped(self.step, self.save_checkpoint())
                     if self.step >= self.total_steps or self.stopped_early:
                         break
         if self.tensorboard is not None:
@@ -178,7 +185,7 @@ class Trainer:
         if self.step % config.log_every == 0 or last:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
-            self._check_finite(values)
+            self.health.check_metrics(self.step, values, self.last_checkpoint)
             metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, **values}) + "\n")
             metrics.flush()
             if self.tensorboard is not None:
@@ -281,14 +288,6 @@ class Trainer:
             return None
         return torch.randint(0, self.num_classes, (count,), device=self.device, generator=self.noise)
 
-    def _check_finite(self, values: dict[str, float]) -> None:
-        bad = [name for name, value in values.items() if value != value or value in (float("inf"), float("-inf"))]
-        if bad:
-            last = latest_checkpoint(self.run_dir)
-            kept = f"the last good checkpoint is {last}" if last else "no checkpoint was written yet"
-            raise DivergenceError(f"training diverged at step {self.step}: {', '.join(bad)} became non-finite; "
-                                  f"{kept}. Lower the learning rates or change the loss")
-
     # -- files ------------------------------------------------------------------------------------
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
@@ -298,6 +297,7 @@ class Trainer:
         with self.autocast():
             images = sampler(self.sample_z, self.sample_labels)
         sampler.train()
+        self.health.check_samples(self.step, images, self.last_checkpoint)
         return save_grid(images, path, nrow=8)
 
     def save_plots(self) -> None:
@@ -316,8 +316,7 @@ class Trainer:
                                ("sched_d", self.sched_d)):
             flat, skeletons[name] = flatten_state_dict(name, stateful.state_dict())
             tensors |= flat
-        tensors |= gather_rank_states(self.cluster, {"rng.torch": torch.get_rng_state(),
-                                                     "rng.noise": self.noise.get_state()})
+        tensors |= gather_rank_states(self.cluster, {**capture_rng(), "rng.noise": self.noise.get_state()})
         state = {
             "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
             "position": self.position, **skeletons, "config": self.config.to_toml_dict(), "plugins": self.plugins,
@@ -335,6 +334,9 @@ class Trainer:
         average_buffers(self.cluster, modules)
         tensors, state = self._tensors_and_state()
         verify_replicas(self.cluster, {k: v for k, v in tensors.items() if not k.startswith("rng.")}, self.step)
+        bad = nonfinite_names(tensors)
+        if bad:  # never replace a good checkpoint with broken weights
+            raise diverged(self.step, bad[0], self.last_checkpoint)
         if not self.cluster.is_main:
             return path or checkpoint_path(self.run_dir, self.step)
         if path is not None:
@@ -344,6 +346,7 @@ class Trainer:
         save_tensors(path, tensors, state)
         write_latest_pointer(self.run_dir, path)
         prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
+        self.last_checkpoint = path
         return path
 
     def load_checkpoint(self, path: Path) -> None:
@@ -365,15 +368,16 @@ class Trainer:
             self.opt_d.load_state_dict(unflatten_state_dict(state["opt_d"], tensors))
             self.sched_g.load_state_dict(unflatten_state_dict(state["sched_g"], tensors))
             self.sched_d.load_state_dict(unflatten_state_dict(state["sched_d"], tensors))
-        except (RuntimeError, ValueError, KeyError) as exc:
-            first = str(exc).strip().splitlines()[0]
+            restore_rng(lambda name: tensors.get(rank_key(name, self.cluster.rank)))
+            self.noise.set_state(tensors[rank_key("rng.noise", self.cluster.rank)])
+            self.step, self.epoch, self.position = int(state["step"]), int(state["epoch"]), int(state["position"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise GantoolError(f"{path} does not fit this run's models ({first}); resume with the same "
                                "--gen/--disc and options it was trained with") from None
         if self.patience is not None and state.get("patience"):
             self.patience.load(state["patience"])
-        torch.set_rng_state(tensors[rank_key("rng.torch", self.cluster.rank)])
-        self.noise.set_state(tensors[rank_key("rng.noise", self.cluster.rank)])
-        self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
+        self.last_checkpoint = path
 
     def export(self, path: Path) -> Path:
         """Write the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""

@@ -131,12 +131,23 @@ def resolve_config(values: dict[str, Any], given: set[str], config_file: Path | 
 
 def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
     """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    check_resume_source(resume)
     path = resume / "config.toml"
     saved = TrainConfig.from_toml_dict(read_config_file(path), str(path))
     for name in ("epochs", "max_steps"):
         if name in given:
             setattr(saved, name, values[name])
     return saved
+
+
+def check_resume_source(resume: Path) -> None:
+    """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
+    from gantool.checkpoint import refuse_pickle
+
+    refuse_pickle(resume)
+    if resume.exists() and not resume.is_dir():
+        raise GantoolError(f"--resume takes a run directory, not the file {resume}: give the folder that "
+                           "holds config.toml and checkpoints/")
 
 
 def default_run_dir(config: TrainConfig) -> Path:
@@ -173,6 +184,7 @@ def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, r
 
     checkpoint = None
     if resume is not None:
+        check_resume_source(resume)
         checkpoint = latest_checkpoint(resume)
         if checkpoint is None:
             raise GantoolError(f"{resume} has no checkpoint to resume from; start a new run with gantool train")
@@ -193,9 +205,10 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     import torch
 
     from gantool.assembly import build_parts
-    from gantool.checkpoint import atomic_write_text
+    from gantool.checkpoint import atomic_write_text, write_error
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
+    from gantool.signals import TrainingStopped, stop_message
     from gantool.trainer import Trainer
 
     run_dir = Path(broadcast_text(cluster, os.fspath(out or default_run_dir(config))))
@@ -231,7 +244,15 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     batch = f"batch {config.batch_size}" + (
         f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else "")
     display.message(f"{trainer.total_steps} steps of {batch}, run directory {run_dir}")
-    result = trainer.train(display)
+    with trainer.stop.installed():
+        try:
+            result = trainer.train(display)
+        except OSError as exc:  # metrics, samples or plots on a full or vanished disk: one line, nothing lost
+            raise write_error(Path(exc.filename or run_dir), exc) from None
+        except TrainingStopped as stopped:
+            if cluster.is_main:
+                display.console.print(stop_message(trainer.stop, stopped, run_dir), highlight=False, soft_wrap=True)
+            raise typer.Exit(trainer.stop.exit_code) from None
     display.message(f"samples: {result.samples}  (animated: {run_dir / 'samples.gif'})\n"
                     f"losses:  {run_dir / 'loss.png'}\nexport:  {result.export}")
     if cluster.is_main:

@@ -1,0 +1,88 @@
+"""Promise 9: an unwritable output folder or a full disk ends in one clear line; nothing written before is damaged."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+
+import pytest
+
+import gantool.checkpoint
+from gantool.checkpoint import latest_checkpoint, load_tensors
+from tests.conftest import TINY
+
+
+def one_line(result) -> str:
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+def test_output_folder_that_cannot_be_created_fails_before_training(cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli("train", "--out", str(blocker / "run"), *TINY)
+    assert result.code == 2
+    line = one_line(result)
+    assert "cannot write" in line and "--out" in line
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_output_folder_fails_before_training(cli, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = cli("train", "--out", str(folder / "run"), *TINY)
+    finally:
+        folder.chmod(0o755)
+    assert result.code == 2 and "cannot write" in one_line(result)
+
+
+def test_read_only_file_system_fails_before_training(cli, tmp_path, monkeypatch):
+    """What a read-only mount answers (EROFS), simulated for the probe file (root ignores chmod)."""
+    real_write_bytes = type(tmp_path).write_bytes
+
+    def read_only(self, data):
+        if self.name == ".write-test":
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(type(tmp_path), "write_bytes", read_only)
+    result = cli("train", "--out", str(tmp_path / "run"), *TINY)
+    assert result.code == 2
+    assert "Read-only file system" in one_line(result)
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def test_full_disk_mid_run_keeps_every_earlier_file(cli, tmp_path, monkeypatch):
+    """From the 4th checkpoint on, the temp file is /dev/full: the kernel's real ENOSPC on write."""
+    run_dir = tmp_path / "run"
+    real_mkstemp, calls = tempfile.mkstemp, []
+
+    def filling_up(*args, dir=None, prefix="", **kwargs):
+        fd, name = real_mkstemp(*args, dir=dir, prefix=prefix, **kwargs)
+        if prefix.startswith(".step-"):
+            calls.append(name)
+            if len(calls) > 3:
+                os.close(fd)
+                fd = os.open("/dev/full", os.O_WRONLY)
+        return fd, name
+
+    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)
+    result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
+    assert result.code == 2
+    line = one_line(result)
+    assert "disk is full" in line and "step-000000004" in line and "intact" in line
+    newest = latest_checkpoint(run_dir)
+    assert newest.name == "step-000000003.safetensors"
+    assert load_tensors(newest)[1]["step"] == 3
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == [
+        "latest.json", "step-000000001.safetensors", "step-000000002.safetensors", "step-000000003.safetensors"]
+    resumed = cli("train", "--resume", str(run_dir), "--max-steps", "5")
+    assert resumed.code == 2, "the disk is still full"
+    monkeypatch.undo()
+    resumed = cli("train", "--resume", str(run_dir), "--max-steps", "5")
+    assert resumed.code == 0, resumed.err
