@@ -31,6 +31,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, classifier scores, floor."""
         from gantool.errors import GantoolError
+        from gantool.evaluation.digits import EXTRACTOR_NAME as DIGITS
         from gantool.evaluation.evaluator import build_evaluator
         from gantool.exported import load_generator, run_data
         from gantool.trainer import pick_device
@@ -58,6 +59,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         result = {"source": str(source), "generator": loaded.state["generator"],
                   "step": 0 if untrained else loaded.state.get("step"), "untrained": untrained,
                   **evaluator.measure(generator, num=num, seed=seed)}
+        if result["protocol"]["extractor"] == DIGITS and dataset == "mnist5k" and data_options.get("split") != "train":
+            result["protocol"]["note"] = ("the generator was trained on mnist5k digits that include the held-out "
+                                          "reference; train with --set data.split=train for a strict protocol")
         if json_:
             print(json.dumps(result, indent=2))
         else:
@@ -88,7 +92,8 @@ def show(result: dict[str, Any]) -> None:
         f"protocol: {protocol['samples']} samples (seed {protocol['seed']}), images "
         f"{'x'.join(map(str, protocol['image_size']))}, extractor {protocol['extractor']} "
         f"(sha256 {protocol['extractor_sha256'][:12]}…, {protocol['feature_dim']}-d features)\n"
-        f"reference: {protocol['reference']}\nfloor: {protocol.get('floor', '-')}", highlight=False)
+        f"reference: {protocol['reference']}\nfloor: {protocol.get('floor', '-')}"
+        + (f"\nnote: {protocol['note']}" if "note" in protocol else ""), highlight=False)
     table = Table()
     for column in ("measure", "generated", "real floor"):
         table.add_column(column, justify="left" if column == "measure" else "right")
