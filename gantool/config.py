@@ -35,6 +35,8 @@ class TrainConfig:
     lr_decay_factor: float = 0.1
     ema: float | None = None
     patience: int | None = None
+    eval_every: int | None = None
+    eval_num: int = 1000
     precision: str = "fp32"
     noise: str = "normal"
     seed: int = 0
@@ -59,6 +61,10 @@ class TrainConfig:
             raise GantoolError("--d-steps and --g-steps must be at least 1")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise GantoolError(f"--ema must be a decay between 0 and 1 (exclusive) such as 0.999; got {self.ema}")
+        if self.eval_every is not None and self.eval_every < 1:
+            raise GantoolError(f"--eval-every must be at least 1 step; got {self.eval_every}")
+        if self.eval_num < 2:
+            raise GantoolError(f"--eval-num must be at least 2 samples; got {self.eval_num}")
         if self.patience is not None and self.patience < 1:
             raise GantoolError(f"--patience must be at least 1 epoch; got {self.patience}")
         if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):

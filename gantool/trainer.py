@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import torch
 
@@ -38,6 +38,7 @@ from gantool.distributed import (
 )
 from gantool.ema import EMA
 from gantool.errors import GantoolError
+from gantool.evaluation.during_training import METRIC as EVAL_METRIC
 from gantool.health import HealthMonitor, diverged, nonfinite_names
 from gantool.images import grid_labels, save_grid
 from gantool.noise import draw_noise
@@ -48,6 +49,9 @@ from gantool.rngstate import capture_rng, restore_rng
 from gantool.schedules import step_decay
 from gantool.signals import StopRequest, TrainingStopped, any_rank
 from gantool.stopping import Patience
+
+if TYPE_CHECKING:
+    from gantool.evaluation.during_training import TrainingEvaluation
 
 SAMPLE_COUNT = 64
 BEST_CHECKPOINT = "best.safetensors"
@@ -104,8 +108,9 @@ class Trainer:
     """Trains `parts` with `config`, writing samples, metrics, checkpoints and the export into `run_dir`."""
 
     def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
-                 cluster: Cluster | None = None) -> None:
+                 cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None) -> None:
         self.config, self.parts, self.run_dir, self.plugins = config, parts, run_dir, plugins
+        self.evaluation = evaluation
         self.cluster = cluster or Cluster()
         self.device = self.cluster.local_device(pick_device(config.device))
         if self.device.type == "cuda":
@@ -122,7 +127,8 @@ class Trainer:
         self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
         self.ema = EMA(self.G, config.ema) if config.ema else None
-        self.patience = Patience(config.patience) if config.patience else None
+        watched = EVAL_METRIC if evaluation is not None else "g_loss"
+        self.patience = Patience(config.patience, name=watched) if config.patience else None
         self.stopped_early = False
         self.noise = torch.Generator(device=self.device).manual_seed(self.cluster.seed(config.seed + 1))
         self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed,
@@ -181,7 +187,10 @@ class Trainer:
 
     def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
         """Log, sample and checkpoint at their intervals (and always after the last step)."""
-        config, last = self.config, self.step >= self.total_steps or self.stopped_early
+        config = self.config
+        if self.evaluation is not None and (self.step % (config.eval_every or 1) == 0 or self.step >= self.total_steps):
+            self.evaluate(metrics, display)
+        last = self.step >= self.total_steps or self.stopped_early
         if self.step % config.log_every == 0 or last:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
@@ -203,23 +212,43 @@ class Trainer:
         display.epoch_done(self.epoch, values)
         self.sched_g.step()
         self.sched_d.step()
-        improved = self.patience is not None and self.patience.update(self.epoch_score(values), self.epoch)
+        finished = self.epoch
         self.epoch, self.position = self.epoch + 1, 0
-        if improved:
+        if self.evaluation is None:  # with --eval-every, patience follows the evaluations instead
+            self.watch(self.epoch_score(values), finished, "epoch(s)", display)
+
+    def watch(self, value: float, epoch: int, unit: str, display: TrainingDisplay) -> None:
+        """Feed --patience one value (lower is better): keep the best checkpoint and export, stop when stale."""
+        if self.patience is None:
+            return
+        if self.patience.update(value, epoch):
             self.save_checkpoint(self.run_dir / "checkpoints" / BEST_CHECKPOINT)
             if self.cluster.is_main:
                 self.export(self.run_dir / BEST_EXPORT)
-        if self.patience is not None and self.patience.exhausted:
+        if self.patience.exhausted:
             self.stopped_early = True
             display.message(f"stopping early: {self.patience.name} has not improved for {self.patience.patience} "
-                            f"epoch(s); the best (epoch {self.patience.best_epoch}) is in {BEST_EXPORT} and "
+                            f"{unit}; the best (epoch {self.patience.best_epoch}) is in {BEST_EXPORT} and "
                             f"checkpoints/{BEST_CHECKPOINT}")
 
-    def epoch_score(self, values: dict[str, float]) -> float:
-        """The quantity --patience watches, lower is better: G's mean loss over the epoch.
+    def evaluate(self, metrics: TextIO, display: TrainingDisplay) -> None:
+        """Measure the sampler (every rank alike, so patience decides alike), log it, and feed --patience."""
+        assert self.evaluation is not None
+        values, protocol = self.evaluation.measure(self.sampler)
+        metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, "eval": values,
+                                  "eval_protocol": protocol}) + "\n")
+        metrics.flush()
+        if self.tensorboard is not None:
+            self.tensorboard.write(self.step, values)
+        display.message(f"step {self.step} evaluation: " + ", ".join(
+            f"{key.replace('_', ' ')} {value:.4g}" for key, value in values.items()))
+        self.watch(values[EVAL_METRIC], self.epoch, "evaluation(s)", display)
 
-        A weak signal (G's loss measures D's current opinion, not sample quality); an evaluation metric
-        such as FID should replace it here once one exists.
+    def epoch_score(self, values: dict[str, float]) -> float:
+        """The quantity --patience watches without --eval-every, lower is better: G's mean loss over the epoch.
+
+        A weak signal (G's loss measures D's current opinion, not sample quality); with --eval-every the
+        Fréchet distance of the evaluations is watched instead.
         """
         return values["g_loss"]
 

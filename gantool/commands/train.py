@@ -60,8 +60,15 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                                                        "(e.g. 0.999); it makes the samples and the export.")] = (
             DEFAULTS.ema
         ),
-        patience: Annotated[int | None, typer.Option(min=1, help="Stop when G's epoch loss has not improved for "
-                                                                 "N epochs, keeping the best.")] = None,
+        patience: Annotated[int | None, typer.Option(min=1, help=(
+            "Stop when G's epoch loss has not improved for N epochs (with --eval-every: the Fréchet distance for N "
+            "evaluations), keeping the best."))] = None,
+        eval_every: Annotated[int | None, typer.Option(min=1, help=(
+            "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
+            "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance."))] = None,
+        eval_num: Annotated[int, typer.Option(min=2, help="Samples per evaluation (--eval-every).")] = (
+            DEFAULTS.eval_num
+        ),
         precision: Annotated[str, typer.Option(help="fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, "
                                                     "GPUs with bf16).")] = DEFAULTS.precision,
         noise: Annotated[str, typer.Option(help="Latent noise: normal, or uniform on [-1, 1].")] = DEFAULTS.noise,
@@ -220,10 +227,17 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     plugins = {kind: {"name": c.qualified_name, "package": c.plugin.package, "version": c.plugin.version}
                for kind, c in parts.components.items()}
     refuse_overwrite(run_dir, resume=resume is not None)  # on every rank, before rank 0 writes anything
+    evaluation = None
+    if config.eval_every:  # built before any file is written: it fails early when no extractor fits the data
+        from gantool.evaluation.during_training import training_evaluation
+        from gantool.trainer import pick_device
+
+        evaluation = training_evaluation(registry, parts.data.spec, config.dataset, parts.options_config()["data"],
+                                         cluster.local_device(pick_device(config.device)), num=config.eval_num)
     wait_for_all(cluster)
     if cluster.is_main:
         prepare_run_dir(run_dir, resume=resume is not None)
-    trainer = Trainer(config, parts, run_dir, plugins, cluster)
+    trainer = Trainer(config, parts, run_dir, plugins, cluster, evaluation)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
     record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
@@ -266,5 +280,6 @@ def describe_training(config: TrainConfig) -> str:
              if config.lr_decay_epochs else "none")
     return (f"Adam G lr {config.lr_g:g} betas {_betas(config.betas_g)}, D lr {config.lr_d:g} betas "
             f"{_betas(config.betas_d)}; lr decay {decay}; {config.d_steps} D / {config.g_steps} G step(s); "
-            f"EMA {config.ema or 'off'}; patience {config.patience or 'off'}; noise {config.noise}; "
+            f"EMA {config.ema or 'off'}; patience {config.patience or 'off'}; "
+            f"evaluation every {config.eval_every or '-'} steps; noise {config.noise}; "
             f"seed {config.seed}")
