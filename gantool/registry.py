@@ -29,6 +29,7 @@ KIND_HOOKS = {
     "loss": "register_losses",
     "dataset": "register_datasets",
 }
+PLURALS = {"loss": "losses"}
 
 
 @dataclass
@@ -172,7 +173,8 @@ class Registry:
         close = difflib.get_close_matches(short, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         listing = ", ".join(known) or "none installed"
-        raise GantoolError(f"unknown {kind} {name!r}{hint}; known {kind}s: {listing} (see gantool list-plugins)")
+        plural = PLURALS.get(kind, f"{kind}s")
+        raise GantoolError(f"unknown {kind} {name!r}{hint}; known {plural}: {listing} (see gantool list-plugins)")
 
 
 def _check_name(name: str) -> str:

@@ -13,6 +13,7 @@ def error_lines(stderr: str) -> list[str]:
     ("args", "must_contain"),
     [
         (["train", "--gen", "nope"], ["'nope'", "known generators", "dcgan"]),
+        (["train", "--loss", "nope"], ["'nope'", "known losses", "bce"]),
         (["train", "--set", "gen.depth=abc"], ["gen.depth", "expected int"]),
         (["train", "--set", "gen.width=3"], ["gen has no option 'width'", "depth"]),
         (["train", "--loss", "bc"], ["did you mean 'bce'"]),

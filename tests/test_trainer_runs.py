@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tomllib
 
@@ -9,6 +10,8 @@ import pytest
 from PIL import Image
 
 from gantool.checkpoint import load_tensors
+from gantool.evaluation import evaluator as evaluator_module
+from gantool.noise import draw_noise
 from tests.conftest import TINY, run_subprocess
 
 FEATURES = ["--ema", "0.9", "--noise", "uniform", "--g-steps", "2", "--betas-g", "0.4,0.99",
@@ -100,3 +103,17 @@ def test_plain_lines_per_epoch_when_not_a_terminal(cli, tmp_path):
     assert result.code == 0, result.err
     assert "epoch 0 done in" in result.err and "epoch 1 done in" in result.err
     assert "step 3/4 epoch 1" in result.err
+
+
+def test_evaluate_samples_the_noise_the_run_trained_on(cli, featured_run, monkeypatch):
+    seen = []
+    original = draw_noise
+
+    def recording(kind, *args, **kwargs):
+        seen.append(kind)
+        return original(kind, *args, **kwargs)
+
+    monkeypatch.setattr(evaluator_module, "draw_noise", recording)
+    result = cli("evaluate", str(featured_run), "--num", "20", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["protocol"]["noise"] == "uniform" and seen == ["uniform"]

@@ -58,7 +58,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                                     device=loaded.device)
         result = {"source": str(source), "generator": loaded.state["generator"],
                   "step": 0 if untrained else loaded.state.get("step"), "untrained": untrained,
-                  **evaluator.measure(generator, num=num, seed=seed)}
+                  **evaluator.measure(generator, num=num, seed=seed, noise=loaded.state.get("noise", "normal"))}
         if result["protocol"]["extractor"] == DIGITS and dataset == "mnist5k" and data_options.get("split") != "train":
             result["protocol"]["note"] = ("the generator was trained on mnist5k digits that include the held-out "
                                           "reference; train with --set data.split=train for a strict protocol")

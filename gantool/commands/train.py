@@ -233,7 +233,8 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
         from gantool.trainer import pick_device
 
         evaluation = training_evaluation(registry, parts.data.spec, config.dataset, parts.options_config()["data"],
-                                         cluster.local_device(pick_device(config.device)), num=config.eval_num)
+                                         cluster.local_device(pick_device(config.device)), num=config.eval_num,
+                                         noise=config.noise)
     wait_for_all(cluster)
     if cluster.is_main:
         prepare_run_dir(run_dir, resume=resume is not None)

@@ -24,19 +24,19 @@ LOGGED = ("frechet_distance", "classifier_score", "classes_covered", "class_entr
 class TrainingEvaluation:
     """Measures a generator with a fixed sample count and seed, so evaluations of one run compare."""
 
-    def __init__(self, evaluator: Evaluator, *, num: int = EVAL_SAMPLES, seed: int = 0) -> None:
-        self.evaluator, self.num, self.seed = evaluator, num, seed
+    def __init__(self, evaluator: Evaluator, *, num: int = EVAL_SAMPLES, seed: int = 0, noise: str = "normal") -> None:
+        self.evaluator, self.num, self.seed, self.noise = evaluator, num, seed, noise
 
     def measure(self, generator: Any) -> tuple[dict[str, float], dict[str, Any]]:
         """(the logged metrics, the protocol they were measured under)."""
-        result = self.evaluator.measure(generator, num=self.num, seed=self.seed, with_floor=False)
+        result = self.evaluator.measure(generator, num=self.num, seed=self.seed, noise=self.noise, with_floor=False)
         return {key: result["metrics"][key] for key in LOGGED if key in result["metrics"]}, result["protocol"]
 
 
 def training_evaluation(registry: Registry, spec: DataSpec, dataset: str, data_options: Mapping[str, Any],
-                        device: torch.device, *, num: int = EVAL_SAMPLES) -> TrainingEvaluation:
+                        device: torch.device, *, num: int = EVAL_SAMPLES, noise: str = "normal") -> TrainingEvaluation:
     """The evaluation a run on this data gets: the digit classifier for 1x28x28, else Inception-v3 from the hub
     cache (failing before training starts when there is none)."""
     evaluator = build_evaluator(registry, spec, choice="auto", dataset=dataset, data_options=data_options,
                                 inception_weights=None, device=device)
-    return TrainingEvaluation(evaluator, num=num)
+    return TrainingEvaluation(evaluator, num=num, noise=noise)

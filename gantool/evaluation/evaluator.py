@@ -20,6 +20,7 @@ from gantool.errors import GantoolError
 from gantool.evaluation import scores
 from gantool.evaluation.frechet import feature_stats, frechet_from_stats
 from gantool.interfaces import DataSpec
+from gantool.noise import draw_noise
 from gantool.registry import Registry
 
 ExtractorChoice = Literal["auto", "digits", "inception"]
@@ -68,12 +69,12 @@ class Evaluator:
         return result
 
     @torch.no_grad()
-    def sample_features(self, generator: Any, num: int, seed: int) -> tuple[np.ndarray, np.ndarray | None,
-                                                                            np.ndarray | None]:
-        """Draw `num` images (balanced labels if conditional) and extract them: (features, probs, labels)."""
+    def sample_features(self, generator: Any, num: int, seed: int, noise: str = "normal"
+                        ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Draw `num` images (balanced labels if conditional) from the noise the generator was trained on
+        and extract them: (features, probs, labels)."""
         device = next(generator.parameters()).device
-        noise = torch.Generator().manual_seed(seed)
-        z = torch.randn(num, generator.latent_dim, generator=noise)
+        z = draw_noise(noise, num, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
         classes = getattr(generator, "num_classes", 0)
         labels = torch.arange(num) % classes if classes else None
         was_training = generator.training
@@ -96,15 +97,16 @@ class Evaluator:
             self._floors[key] = self._scores(*self._features(self.floor_pool.images[pick[:key[0]]]))
         return self._floors[key]
 
-    def measure(self, generator: Any, *, num: int, seed: int = 0, with_floor: bool = True) -> dict[str, Any]:
+    def measure(self, generator: Any, *, num: int, seed: int = 0, noise: str = "normal",
+                with_floor: bool = True) -> dict[str, Any]:
         """Scores of `num` samples, the protocol they were measured under, and (optionally) the floor."""
         if num < 2:
             raise GantoolError("--num must be at least 2 to fit a covariance; 1000 or more is sensible")
-        features, probs, labels = self.sample_features(generator, num, seed)
+        features, probs, labels = self.sample_features(generator, num, seed, noise)
         metrics = self._scores(features, probs)
         if labels is not None and probs is not None:
             metrics["label_accuracy"] = scores.label_accuracy(probs, labels)
-        result: dict[str, Any] = {"protocol": self.protocol(num, seed), "metrics": metrics}
+        result: dict[str, Any] = {"protocol": {**self.protocol(num, seed), "noise": noise}, "metrics": metrics}
         if with_floor:
             result["floor"] = self.floor(num, seed)
             result["protocol"]["floor"] = (f"{min(num, len(self.floor_pool.images))} real images of "
