@@ -49,3 +49,12 @@ def test_help_and_list_plugins_do_not_import_torch():
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_help_shows_bracketed_text_as_written(cli, monkeypatch):
+    """Rich markup must not swallow '[...]' in help: the install hint and defaults are what users copy."""
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli("train", "--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())
+    assert "gantool[tensorboard]" in text and "[default: runs/DATE-GEN-DATASET]" in text

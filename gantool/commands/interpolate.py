@@ -15,12 +15,12 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def interpolate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
         steps: Annotated[int, typer.Option(min=2, max=1000, help="Images along the path, both ends included.")] = 10,
-        seed_a: Annotated[int | None, typer.Option(help="Seed of the start point [default: random, printed].")] = None,
-        seed_b: Annotated[int | None, typer.Option(help="Seed of the end point [default: random, printed].")] = None,
+        seed_a: Annotated[int | None, typer.Option(help="Seed of the start point \\[default: random, printed].")] = None,
+        seed_b: Annotated[int | None, typer.Option(help="Seed of the end point \\[default: random, printed].")] = None,
         mode: Annotated[str, typer.Option(help="lerp (straight line) or slerp (along the sphere).")] = "slerp",
         out: Annotated[Path, typer.Option(help="A .png (one strip) or a .gif (animation).")] = Path(
             "interpolation.png"),
-        label: Annotated[int | None, typer.Option(help="Class for a conditional generator [default: 0].")] = None,
+        label: Annotated[int | None, typer.Option(help="Class for a conditional generator \\[default: 0].")] = None,
         label_b: Annotated[int | None, typer.Option(
             help="Switch a conditional generator to this class halfway along the path.")] = None,
         frame_ms: Annotated[int, typer.Option(min=10, help="GIF: milliseconds per frame.")] = 100,

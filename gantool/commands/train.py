@@ -71,11 +71,11 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         ),
         precision: Annotated[str, typer.Option(help="fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, "
                                                     "GPUs with bf16).")] = DEFAULTS.precision,
-        noise: Annotated[str, typer.Option(help="Latent noise: normal, or uniform on [-1, 1].")] = DEFAULTS.noise,
+        noise: Annotated[str, typer.Option(help="Latent noise: normal, or uniform on \\[-1, 1].")] = DEFAULTS.noise,
         seed: Annotated[int, typer.Option(help="Random seed; same seed and options give the same run on CPU.")] = (
             DEFAULTS.seed
         ),
-        out: Annotated[Path | None, typer.Option(help="Run directory [default: runs/DATE-GEN-DATASET].")] = None,
+        out: Annotated[Path | None, typer.Option(help="Run directory \\[default: runs/DATE-GEN-DATASET].")] = None,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = DEFAULTS.device,
         sample_every: Annotated[int, typer.Option(min=1, help="Write a sample grid every N steps.")] = (
             DEFAULTS.sample_every
@@ -86,7 +86,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         log_every: Annotated[int, typer.Option(min=1, help="Log metrics every N steps.")] = DEFAULTS.log_every,
         keep: Annotated[int, typer.Option(min=1, help="Step checkpoints to keep.")] = DEFAULTS.keep,
         tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Also write TensorBoard scalars (needs "
-                                                                        "gantool[tensorboard]).")] = False,
+                                                                        "gantool\\[tensorboard]).")] = False,
         resume: Annotated[Path | None, typer.Option(help="Continue the run in this directory.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")] = False,
         nproc: Annotated[int | None, typer.Option(min=1, help=(
