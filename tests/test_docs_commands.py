@@ -46,7 +46,7 @@ NOT_RUN = {
 EXPECTED_ERRORS: dict[str, str] = {}
 
 # Option values that keep models tiny, applied to whichever generator or discriminator declares them.
-TINY_OPTIONS = {"depth": "4", "hidden": "16,16"}
+TINY_OPTIONS = {"depth": "4", "hidden1": "16", "hidden2": "16"}
 FAST_TRAIN = ["--max-steps", "2", "--batch-size", "8", "--quiet"]
 SHELL_OPERATORS = {"|", "||", "&&", ";", ">", ">>", "<", "&", "(", ")"}
 

@@ -1,11 +1,18 @@
 """Factories of the built-in architectures. Each imports its torch module only when called."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
 from gantool.options import Option
 
 LatentDim = Annotated[int, Option("size of the noise vector z", min=1, max=4096)]
+Hidden1 = Annotated[int, Option("units of the first hidden layer", min=1, max=65536)]
+Hidden2 = Annotated[int, Option("units of the second hidden layer", min=1, max=65536)]
+LabelEmbedding = Annotated[int, Option("size of a learned label embedding; 0 feeds the label one-hot", min=0,
+                                       max=4096)]
+Body = Literal["mlp", "conv"]
+Depth = Annotated[int, Option("body=conv: channels of the finest layer, as dcgan's depth", min=1)]
 
 
 def dcgan_generator(
@@ -31,5 +38,61 @@ def dcgan_discriminator(
     return DCGANDiscriminator(spec, depth=depth)
 
 
-GENERATORS = {"dcgan": dcgan_generator}
-DISCRIMINATORS = {"dcgan": dcgan_discriminator}
+def mlp_generator(spec: DataSpec, *, latent_dim: LatentDim = 100, hidden1: Hidden1 = 256, hidden2: Hidden2 = 512):
+    """Fully connected generator: two hidden layers with batch norm and LeakyReLU(0.2), tanh out; any image size."""
+    from gantool_builtins.nets.mlp import MLPGenerator
+
+    return MLPGenerator(spec, latent_dim=latent_dim, hidden=(hidden1, hidden2))
+
+
+def mlp_discriminator(spec: DataSpec, *, hidden1: Hidden1 = 512, hidden2: Hidden2 = 256):
+    """Fully connected discriminator on the flattened image: two hidden layers with LeakyReLU(0.2), one logit."""
+    from gantool_builtins.nets.mlp import MLPDiscriminator
+
+    return MLPDiscriminator(spec, hidden=(hidden1, hidden2))
+
+
+def _labelled(spec: DataSpec) -> None:
+    if not spec.num_classes:
+        raise GantoolError("cgan needs a labelled dataset (e.g. mnist5k): it draws images of a chosen class; "
+                           "for unlabelled data use dcgan or mlp")
+
+
+def cgan_generator(
+    spec: DataSpec,
+    *,
+    latent_dim: LatentDim = 100,
+    label_embedding: LabelEmbedding = 0,
+    body: Body = "mlp",
+    hidden1: Hidden1 = 256,
+    hidden2: Hidden2 = 512,
+    depth: Depth = 64,
+):
+    """Conditional generator (Mirza & Osindero, 2014): the label joins the noise; an MLP or DCGAN body."""
+    _labelled(spec)
+    from gantool_builtins.nets.cgan import CGANGenerator
+
+    return CGANGenerator(spec, latent_dim=latent_dim, embedding=label_embedding, body=body,
+                         hidden=(hidden1, hidden2), depth=depth)
+
+
+def cgan_discriminator(
+    spec: DataSpec,
+    *,
+    label_embedding: LabelEmbedding = 0,
+    body: Body = "mlp",
+    hidden1: Hidden1 = 512,
+    hidden2: Hidden2 = 256,
+    dropout: Annotated[float, Option("body=mlp: dropout after each hidden layer", min=0.0, max=0.9)] = 0.3,
+    depth: Depth = 64,
+):
+    """Conditional discriminator: the label joins the image (as input units, or constant channels for conv)."""
+    _labelled(spec)
+    from gantool_builtins.nets.cgan import CGANDiscriminator
+
+    return CGANDiscriminator(spec, embedding=label_embedding, body=body, hidden=(hidden1, hidden2),
+                             dropout=dropout, depth=depth)
+
+
+GENERATORS = {"dcgan": dcgan_generator, "mlp": mlp_generator, "cgan": cgan_generator}
+DISCRIMINATORS = {"dcgan": dcgan_discriminator, "mlp": mlp_discriminator, "cgan": cgan_discriminator}

@@ -13,12 +13,13 @@ POWER_OF_TWO_SIZES = (8, 16, 32, 64, 128, 256)
 SUPPORTED_SIZES = (28, *POWER_OF_TWO_SIZES)
 
 
-def _plan(spec: DataSpec) -> tuple[int, int]:
-    """(side of the first feature map, number of stride-2 stages) for the data's image size."""
+def plan(spec: DataSpec, name: str = "dcgan") -> tuple[int, int]:
+    """(side of the first feature map, number of stride-2 stages) for the data's image size; `name` is
+    the architecture the error message names."""
     if spec.height != spec.width or spec.height not in SUPPORTED_SIZES:
         sizes = ", ".join(str(size) for size in SUPPORTED_SIZES)
         raise GantoolError(
-            f"dcgan cannot build {spec.height}x{spec.width} images; it builds square sizes {sizes}: "
+            f"{name} cannot build {spec.height}x{spec.width} images; it builds square sizes {sizes}: "
             "set data.image_size to one of them"
         )
     if spec.height == 28:
@@ -31,7 +32,7 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, spec: DataSpec, *, latent_dim: int = 100, depth: int = 64) -> None:
         super().__init__()
-        start, stages = _plan(spec)
+        start, stages = plan(spec)
         self.latent_dim, self.num_classes = latent_dim, 0
         width = depth * 2 ** (stages - 1)
         layers: list[nn.Module] = [
@@ -56,7 +57,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, spec: DataSpec, *, depth: int = 64) -> None:
         super().__init__()
-        start, stages = _plan(spec)
+        start, stages = plan(spec)
         self.num_classes = 0
         layers: list[nn.Module] = [nn.Conv2d(spec.channels, depth, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         width = depth

@@ -1,0 +1,83 @@
+"""Conditional GAN (Mirza & Osindero, 2014): the class label joins the noise in G and the image in D.
+
+The label enters as a one-hot vector, or as a learned embedding. The body is fully connected (as in the
+paper's MNIST model) or DCGAN-shaped; the convolutional D receives the label code as constant channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gantool.interfaces import DataSpec
+from gantool_builtins.nets.dcgan import DCGANDiscriminator, DCGANGenerator, plan
+from gantool_builtins.nets.mlp import discriminator_stack, generator_stack, pixels
+
+
+class LabelCode(nn.Module):
+    """Class labels (N,) -> one-hot vectors (N, num_classes), or learned embeddings (N, embedding) if > 0."""
+
+    def __init__(self, num_classes: int, embedding: int) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.size = embedding or num_classes
+        self.embedding = nn.Embedding(num_classes, embedding) if embedding else None
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if self.embedding is None:
+            return F.one_hot(labels, self.num_classes).float()
+        return self.embedding(labels)
+
+
+def _check_body(spec: DataSpec, body: str) -> None:
+    if body == "conv":
+        plan(spec, "cgan with body=conv")  # refuses sizes the DCGAN layout cannot build, in one line
+
+
+class CGANGenerator(nn.Module):
+    """Noise (N, latent_dim) and labels (N,) -> images (N, C, H, W) in [-1, 1] of that class."""
+
+    def __init__(self, spec: DataSpec, *, latent_dim: int, embedding: int, body: str, hidden: Sequence[int],
+                 depth: int) -> None:
+        super().__init__()
+        _check_body(spec, body)
+        self.latent_dim, self.num_classes = latent_dim, spec.num_classes
+        self.shape = (spec.channels, spec.height, spec.width)
+        self.code = LabelCode(spec.num_classes, embedding)
+        inputs = latent_dim + self.code.size
+        if body == "conv":
+            self.main: nn.Module = DCGANGenerator(spec, latent_dim=inputs, depth=depth)
+        else:
+            self.main = generator_stack(inputs, hidden, pixels(spec))
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        assert labels is not None, "cgan draws images of given classes: pass labels"
+        joined = torch.cat([z.flatten(1), self.code(labels).to(z.dtype)], 1)
+        return self.main(joined).view(len(z), *self.shape)
+
+
+class CGANDiscriminator(nn.Module):
+    """Images (N, C, H, W) and labels (N,) -> logits (N,): is this a real image of this class?"""
+
+    def __init__(self, spec: DataSpec, *, embedding: int, body: str, hidden: Sequence[int], dropout: float,
+                 depth: int) -> None:
+        super().__init__()
+        _check_body(spec, body)
+        self.num_classes, self.body = spec.num_classes, body
+        self.code = LabelCode(spec.num_classes, embedding)
+        if body == "conv":
+            joined = DataSpec(spec.channels + self.code.size, spec.height, spec.width)
+            self.main: nn.Module = DCGANDiscriminator(joined, depth=depth)
+        else:
+            self.main = discriminator_stack(pixels(spec) + self.code.size, hidden, dropout)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        assert labels is not None, "cgan judges images against their classes: pass labels"
+        code = self.code(labels).to(x.dtype)
+        if self.body == "conv":
+            maps = code[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])
+            return self.main(torch.cat([x, maps], 1))
+        return self.main(torch.cat([x.flatten(1), code], 1)).flatten()
