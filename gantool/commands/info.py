@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Annotated
 
 import typer
@@ -49,7 +50,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             for column in ("option", "type", "default", "help"):
                 table.add_column(column, overflow="fold")
             for spec in option_specs(component.factory):
-                default = "(required)" if spec.required else repr(spec.default)
+                shown = str(spec.default) if isinstance(spec.default, PurePath) else spec.default
+                default = "(required)" if spec.required else repr(shown)
                 bounds = " ".join(part for part in (
                     f"min {spec.min}" if spec.min is not None else "", f"max {spec.max}" if spec.max is not None else ""
                 ) if part)

@@ -1,11 +1,15 @@
 """Factories of the built-in datasets (torch imported when a dataset is built)."""
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from gantool.errors import GantoolError
 from gantool.options import Option
 
 ImageSize = Annotated[int, Option("resize images to this side length (square)", min=4, max=1024)]
+Root = Annotated[Path, Option("folder that holds the data set's folder (relative to the current directory)")]
+Download = Annotated[bool, Option("download the files into root when they are missing (needs the network)")]
+Train = Annotated[bool, Option("the training images; false: the test images")]
 
 
 def mnist5k(
@@ -26,4 +30,28 @@ def mnist5k(
     return load_mnist5k(image_size=image_size, classes=classes, split=split)
 
 
-DATASETS = {"mnist5k": mnist5k}
+def mnist(*, root: Root = Path("data"), download: Download = False, train: Train = True,
+          image_size: ImageSize = 28):
+    """MNIST digits (60,000 train, 10,000 test) from idx files under ROOT/MNIST/raw; loaded into memory."""
+    from gantool_builtins.data_sources.idx import load_idx_set
+
+    return load_idx_set("mnist", root=root, download=download, train=train, image_size=image_size)
+
+
+def fashion_mnist(*, root: Root = Path("data"), download: Download = False, train: Train = True,
+                  image_size: ImageSize = 28):
+    """Fashion-MNIST clothing (Zalando; 60,000 train, 10,000 test) from idx files under ROOT/FashionMNIST/raw."""
+    from gantool_builtins.data_sources.idx import load_idx_set
+
+    return load_idx_set("fashion-mnist", root=root, download=download, train=train, image_size=image_size)
+
+
+def cifar10(*, root: Root = Path("data"), download: Download = False, train: Train = True,
+            image_size: ImageSize = 32):
+    """CIFAR-10 colour photos (Krizhevsky; 50,000 train, 10,000 test), binary version, no pickles."""
+    from gantool_builtins.data_sources.cifar import load_cifar10
+
+    return load_cifar10(root=root, download=download, train=train, image_size=image_size)
+
+
+DATASETS = {"mnist5k": mnist5k, "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10}
