@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, GantoolWarning
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.options import options_to_config, resolve_options
 from gantool.registry import Component, Registry
@@ -52,6 +53,27 @@ def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec:
     return construct(component, spec, **options)
 
 
+def build_dataset(component: Component, options: Mapping[str, Any]) -> DatasetBundle:
+    """Build a dataset with resolved options and check that it is a non-empty DatasetBundle."""
+    data = construct(component, **options)
+    if not isinstance(data, DatasetBundle):
+        raise GantoolError(f"dataset {component.name!r} returned {type(data).__name__}, not a DatasetBundle; "
+                           f"report this to the authors of {component.plugin.package}")
+    if len(data) == 0:
+        raise GantoolError(f"dataset {component.name!r} is empty: check its options with gantool describe "
+                           f"{component.name}")
+    return data
+
+
+def warn_left_out(data: DatasetBundle, name: str) -> None:
+    """One warning line when the dataset left files out (its report says which), so a run never hides it."""
+    report = data.report
+    if report is not None and report.skipped_count:
+        warnings.warn(GantoolWarning(f"dataset {name!r} left out {report.skipped_count} of {report.files} files "
+                                     f"({report.skipped_summary()}); gantool check-data --dataset {name} with the "
+                                     "same --set data.* options lists them"), stacklevel=2)
+
+
 def build_parts(
     registry: Registry,
     *,
@@ -72,12 +94,7 @@ def build_parts(
         kind: resolve_options(component.factory, options.get(kind, {}), kind)
         for kind, component in components.items()
     }
-    data = construct(components["data"], **resolved["data"])
-    if not isinstance(data, DatasetBundle):
-        raise GantoolError(f"dataset {dataset!r} returned {type(data).__name__}, not a DatasetBundle; "
-                           f"report this to the authors of {components['data'].plugin.package}")
-    if len(data) == 0:
-        raise GantoolError(f"dataset {dataset!r} is empty: check its options with gantool describe {dataset}")
+    data = build_dataset(components["data"], resolved["data"])
     generator = construct(components["gen"], data.spec, **resolved["gen"])
     discriminator = construct(components["disc"], data.spec, **resolved["disc"])
     loss_object = construct(components["loss"], **resolved["loss"])

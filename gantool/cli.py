@@ -42,13 +42,14 @@ def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
             state["registry"] = load_registry(extra)
         return state["registry"]
 
-    from gantool.commands import evaluate, generate, info, inspect, interpolate, train
+    from gantool.commands import check_data, evaluate, generate, info, inspect, interpolate, train
 
     train.add_to(app, registry)
     generate.add_to(app, registry)
     interpolate.add_to(app, registry)
     evaluate.add_to(app, registry)
     inspect.add_to(app, registry)
+    check_data.add_to(app, registry)
     info.add_to(app, registry)
     registry().register_commands(app)
     return app

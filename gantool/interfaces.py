@@ -6,7 +6,7 @@ and type checkers.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -66,12 +66,43 @@ class Loss(Protocol):
 
 
 @dataclass
+class DataReport:
+    """What a dataset found while reading its files; `gantool check-data` prints it, `train` warns from it.
+
+    `converted` counts inputs changed to fit, by rule (e.g. transparency flattened onto white); `skipped`
+    lists the files left out, by problem; `ignored` counts what the dataset's rules pass over on purpose
+    (hidden files, other names); `classes` counts images per class name; `hint` says what to do about
+    skipped files.
+    """
+
+    files: int = 0
+    converted: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    ignored: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+    hint: str = ""
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(files) for files in self.skipped.values())
+
+    def skipped_summary(self) -> str:
+        """E.g. "2 truncated, 1 not an image", largest first."""
+        ranked = sorted(self.skipped.items(), key=lambda item: (-len(item[1]), item[0]))
+        return ", ".join(f"{len(files)} {problem}" for problem, files in ranked)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class DatasetBundle:
     """What a dataset factory returns.
 
     `dataset` yields (image float in [-1, 1] shaped like `spec`, label int). Small sets also give
     `images` (uint8, N x C x H x W) and `labels` (int64, N) so the trainer indexes batches directly
-    instead of decoding sample by sample.
+    instead of decoding sample by sample. A dataset that reads files one by one may add a `report`
+    of what it converted, skipped and ignored.
     """
 
     spec: DataSpec
@@ -79,6 +110,7 @@ class DatasetBundle:
     images: Tensor | None = None
     labels: Tensor | None = None
     description: str = ""
+    report: DataReport | None = None
 
     def __len__(self) -> int:
         if self.images is not None:

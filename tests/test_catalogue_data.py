@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from gantool.interfaces import DataSpec
 from gantool.options import resolve_options
@@ -224,3 +225,78 @@ def test_download_without_an_answer_gives_up_quickly_in_one_line(cli, tmp_path, 
         elapsed = time.monotonic() - started
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and elapsed < 10, (elapsed, result.err)
     assert "could not download train-images-idx3-ubyte.gz" in result.err and "timed out" in result.err
+
+
+# -- image-folder ---------------------------------------------------------------------------------------------
+
+
+def photo_folder(root: Path, sizes=((96, 64), (64, 80), (120, 90), (70, 70)), copies: int = 4) -> list[Path]:
+    """RGB JPEGs of several non-square sizes (width, height), in nested folders."""
+    rng = np.random.default_rng(1)
+    paths = []
+    for index in range(copies * len(sizes)):
+        width, height = sizes[index % len(sizes)]
+        path = root / f"set{index % 2}" / f"photo{index:02d}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_dcgan_trains_at_64x64_on_a_folder_of_rgb_jpegs(cli, tmp_path):
+    photo_folder(tmp_path / "photos")
+    bundle = build("image-folder", root=str(tmp_path / "photos"))
+    assert bundle.spec == DataSpec(3, 64, 64, 0) and tuple(bundle.images.shape) == (16, 3, 64, 64)
+    result = cli("train", "--gen", "dcgan", "--dataset", "image-folder", "--set", f"data.root={tmp_path / 'photos'}",
+                 "--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size", "8", "--max-steps", "2", "--quiet",
+                 "--out", str(tmp_path / "run"))
+    assert result.code == 0, result.err
+    assert (tmp_path / "run" / "generator.safetensors").is_file()
+
+
+def test_images_are_resized_by_the_shorter_side_and_centre_cropped(tmp_path):
+    stripes = np.zeros((50, 100, 3), dtype=np.uint8)
+    stripes[:, :25] = (255, 0, 0)
+    stripes[:, 25:75] = (0, 255, 0)
+    stripes[:, 75:] = (0, 0, 255)
+    (tmp_path / "wide").mkdir()
+    Image.fromarray(stripes).save(tmp_path / "wide" / "stripes.png")
+    image = build("image-folder", root=str(tmp_path / "wide"), image_size="20").images[0]
+    assert tuple(image.shape) == (3, 20, 20)
+    inner = image[:, :, 1:-1]  # the filter may reach a pixel past the crop at the edges
+    assert inner[1].min() >= 250 and inner[0].max() <= 5 and inner[2].max() <= 5, "only the green middle is kept"
+    assert image[1].min() >= 200
+
+
+def test_labels_come_from_sorted_sub_folder_names(cli, tmp_path):
+    root = tmp_path / "pets"
+    for name, count in (("dogs", 5), ("cats", 3)):
+        photo_folder(root / name, sizes=((40, 30),), copies=count)
+    bundle = build("image-folder", root=str(root), labels="true", image_size="16")
+    assert bundle.spec.num_classes == 2 and bundle.labels.tolist() == [0] * 3 + [1] * 5, "cats 0, dogs 1"
+    assert bundle.report.classes == {"cats": 3, "dogs": 5}
+    summary = json.loads(cli("check-data", "--dataset", "image-folder", "--set", f"data.root={root}",
+                             "--set", "data.labels=true", "--json").out)
+    assert summary["classes"] == {"cats": 3, "dogs": 5} and summary["spec"]["num_classes"] == 2
+    assert not build("image-folder", root=str(root)).spec.conditional, "unlabelled unless asked"
+
+
+def test_a_set_over_the_memory_budget_streams_from_its_files_and_trains(cli, tmp_path):
+    photo_folder(tmp_path / "photos")
+    resident = build("image-folder", root=str(tmp_path / "photos"), image_size="32")
+    streamed = build("image-folder", root=str(tmp_path / "photos"), image_size="32", memory_mb="0")
+    assert streamed.images is None and len(streamed) == 16 and "per batch" in streamed.description
+    image, label = streamed.dataset[5]
+    assert torch.equal(image, resident.images[5].float().div(127.5).sub(1.0)) and label == 0
+    result = cli("train", "--dataset", "image-folder", "--set", f"data.root={tmp_path / 'photos'}",
+                 "--set", "data.memory_mb=0", "--set", "data.image_size=32", *TINY, "--batch-size", "8",
+                 "--out", str(tmp_path / "run"))
+    assert result.code == 0, result.err
+
+
+def test_pattern_picks_the_files_to_use(tmp_path):
+    photo_folder(tmp_path / "mixed", copies=1)
+    Image.new("RGB", (30, 30), (9, 9, 9)).save(tmp_path / "mixed" / "extra.PNG")
+    bundle = build("image-folder", root=str(tmp_path / "mixed"), pattern="*.png", image_size="8")
+    assert len(bundle) == 1 and bundle.images[0, 0, 4, 4] == 9, "globs match any case"
+    assert bundle.report.ignored == {"not matching the pattern": 4}

@@ -211,7 +211,7 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     import tomli_w
     import torch
 
-    from gantool.assembly import build_parts
+    from gantool.assembly import build_parts, warn_left_out
     from gantool.checkpoint import atomic_write_text, write_error
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
@@ -222,6 +222,8 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
     parts = build_parts(registry, gen=config.gen, disc=config.disc, loss=config.loss, dataset=config.dataset,
                         options=config.options)
+    if cluster.is_main:
+        warn_left_out(parts.data, config.dataset)
     if cluster.rank:
         torch.manual_seed(cluster.seed(config.seed))  # but each rank its own random draws from here on
     plugins = {kind: {"name": c.qualified_name, "package": c.plugin.package, "version": c.plugin.version}

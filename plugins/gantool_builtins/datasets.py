@@ -54,4 +54,26 @@ def cifar10(*, root: Root = Path("data"), download: Download = False, train: Tra
     return load_cifar10(root=root, download=download, train=train, image_size=image_size)
 
 
-DATASETS = {"mnist5k": mnist5k, "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10}
+def image_folder(
+    *,
+    root: Annotated[Path, Option("folder of images, searched recursively (hidden files and folders skipped)")],
+    pattern: Annotated[tuple[str, ...], Option("file name globs to use, comma-separated, any case")] = (
+        "*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif", "*.webp", "*.tif", "*.tiff"),
+    image_size: Annotated[int, Option("resize the shorter side to this, then crop the centre square",
+                                      min=4, max=1024)] = 64,
+    channels: Annotated[Literal[1, 3], Option("1: greyscale, 3: RGB")] = 3,
+    labels: Annotated[bool, Option("label each image by its sub-folder of root (sorted names: 0, 1, ...)")] = False,
+    memory_mb: Annotated[int, Option("decode into memory when the images take at most this; else per batch",
+                                     min=0)] = 2048,
+    on_bad_image: Annotated[Literal["skip", "fail"], Option(
+        "a file that does not decode: leave it out with a warning, or refuse to start")] = "skip",
+):
+    """Your own images from a folder: resized, centre-cropped, checked file by file before training."""
+    from gantool_builtins.data_sources.folder import load_image_folder
+
+    return load_image_folder(root, pattern=pattern, image_size=image_size, channels=channels, labels=labels,
+                             memory_mb=memory_mb, on_bad_image=on_bad_image)
+
+
+DATASETS = {"mnist5k": mnist5k, "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10,
+            "image-folder": image_folder}
