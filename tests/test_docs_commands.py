@@ -227,7 +227,8 @@ def value_of(words: list[str], option: str) -> str | None:
 
 
 def make_fake_data(workdir: Path) -> None:
-    """Stand-ins for data the docs point at: a folder of 64x64 face-like JPEGs and MNIST's raw files."""
+    """Stand-ins for data the docs point at: a folder of 64x64 face-like JPEGs, MNIST's raw files and CIFAR-10's
+    binary batches."""
     import numpy as np
     from PIL import Image
 
@@ -248,6 +249,12 @@ def make_fake_data(workdir: Path) -> None:
                                                          + labels.tobytes())
         for name in (f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte"):
             (raw / f"{name}.gz").write_bytes(gzip.compress((raw / name).read_bytes()))
+    batches = workdir / "data" / "cifar-10-batches-bin"
+    batches.mkdir()
+    for name in [f"data_batch_{index}.bin" for index in range(1, 6)] + ["test_batch.bin"]:
+        records = rng.integers(0, 256, (16, 1 + 3 * 32 * 32), dtype=np.uint8)
+        records[:, 0] = np.arange(16) % 10  # one label byte, then the red, green and blue planes
+        (batches / name).write_bytes(records.tobytes())
 
 
 USED: set[str] = set()  # allow-list entries some document needed

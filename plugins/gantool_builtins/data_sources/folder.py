@@ -76,6 +76,11 @@ def scan(root: Path, patterns: tuple[str, ...], labels: bool) -> Scan:
     return result
 
 
+def decode_threads() -> int:
+    """Pillow decodes with the GIL released, so threads use every core."""
+    return min(8, os.cpu_count() or 1)
+
+
 def decode_all(files: list[Path], size: int, channels: int) -> Iterator[tuple[np.ndarray | None, list[str], str]]:
     """(array or None, conversions, problem or "") for each file, in order, decoded on a few threads."""
     def one(path: Path) -> tuple[np.ndarray | None, list[str], str]:
@@ -85,7 +90,7 @@ def decode_all(files: list[Path], size: int, channels: int) -> Iterator[tuple[np
         except BadImage as bad:
             return None, [], bad.reason
 
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
         yield from pool.map(one, files)
 
 
@@ -105,6 +110,11 @@ class ImageFiles(Dataset):
             raise GantoolError(f"{self.files[index]} no longer decodes ({bad.reason}) though it did when training "
                                "started; restore it, or remove it and start again") from None
         return torch.from_numpy(array).float().div_(127.5).sub_(1.0), self.labels[index]
+
+    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, int]]:
+        """A whole batch, decoded on a few threads (the DataLoader asks for batches this way)."""
+        with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
+            return list(pool.map(self.__getitem__, indices))
 
 
 def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, channels: int, labels: bool,
