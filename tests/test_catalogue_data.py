@@ -300,3 +300,9 @@ def test_pattern_picks_the_files_to_use(tmp_path):
     bundle = build("image-folder", root=str(tmp_path / "mixed"), pattern="*.png", image_size="8")
     assert len(bundle) == 1 and bundle.images[0, 0, 4, 4] == 9, "globs match any case"
     assert bundle.report.ignored == {"not matching the pattern": 4}
+
+
+def test_describe_shows_defaults_as_they_are_written_with_set(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    table = cli("describe", "mnist5k").out + cli("describe", "mnist").out
+    assert "'0,1,2,3,4,5,6,7,8,9'" in table and "'data'" in table and "PosixPath" not in table

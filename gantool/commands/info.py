@@ -50,11 +50,19 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             for column in ("option", "type", "default", "help"):
                 table.add_column(column, overflow="fold")
             for spec in option_specs(component.factory):
-                shown = str(spec.default) if isinstance(spec.default, PurePath) else spec.default
-                default = "(required)" if spec.required else repr(shown)
+                default = "(required)" if spec.required else repr(as_typed(spec.default))
                 bounds = " ".join(part for part in (
                     f"min {spec.min}" if spec.min is not None else "", f"max {spec.max}" if spec.max is not None else ""
                 ) if part)
                 help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
                 table.add_row(f"{prefixes[kind]}.{spec.name}", spec.type_name(), default, help_text)
             out_console.print(table)
+
+
+def as_typed(value: object) -> object:
+    """A default as it would be written after --set: paths as text, sequences comma-separated."""
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return ",".join(map(str, value))
+    return value
