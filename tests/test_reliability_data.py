@@ -141,3 +141,26 @@ def test_unusable_folders_are_refused_in_one_line(cli, tmp_path, layout, message
     result = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={root}",
                  "--set", f"data.labels={labels}")
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and message in result.err, result.err
+
+
+def test_a_file_that_breaks_after_the_check_stops_streaming_in_one_line(tmp_path):
+    from gantool.errors import GantoolError
+
+    files = make_awkward_folder(tmp_path / "awkward")
+    streamed = build("image-folder", root=str(tmp_path / "awkward"), memory_mb="0", image_size="16")
+    assert streamed.images is None and len(streamed) == 8
+    files["photo0"].write_bytes(b"")
+    with pytest.raises(GantoolError, match="photo0.jpg no longer decodes"):
+        streamed.dataset.__getitems__([0, streamed.dataset.files.index(files["photo0"])])
+
+
+@pytest.mark.parametrize("memory_mb", ["2048", "0"])
+def test_image_folder_keeps_the_dataset_contract_in_memory_and_streamed(tmp_path, memory_mb):
+    from gantool_builtins.datasets import image_folder
+
+    from gantool.testing import check_dataset
+
+    make_awkward_folder(tmp_path / "awkward")
+    bundle = check_dataset(image_folder, {"root": str(tmp_path / "awkward"), "memory_mb": memory_mb,
+                                          "image_size": "16", "channels": "1"}, items=8)
+    assert bundle.spec.channels == 1 and (bundle.images is None) == (memory_mb == "0")
