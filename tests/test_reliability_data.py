@@ -164,3 +164,20 @@ def test_image_folder_keeps_the_dataset_contract_in_memory_and_streamed(tmp_path
     bundle = check_dataset(image_folder, {"root": str(tmp_path / "awkward"), "memory_mb": memory_mb,
                                           "image_size": "16", "channels": "1"}, items=8)
     assert bundle.spec.channels == 1 and (bundle.images is None) == (memory_mb == "0")
+
+
+def test_bombs_over_either_pixel_limit_are_refused_without_decoding_or_warnings(tmp_path):
+    import warnings
+
+    root = tmp_path / "bombs"
+    root.mkdir()
+    png_header_only(root / "warned.png", 10_000, 10_000)  # Pillow only warns between 1x and 2x its limit
+    png_header_only(root / "refused.png", 30_000, 30_000)  # Pillow refuses over 2x
+    Image.new("RGB", (8, 8)).save(root / "fine.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle = build("image-folder", root=str(root), image_size="8", memory_mb="0")
+        bundle.dataset.__getitems__([0])
+    assert bundle.report.skipped == {"over the pixel limit (decompression bomb)": [str(root / "refused.png"),
+                                                                                  str(root / "warned.png")]}
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]

@@ -8,7 +8,9 @@ Pillow's pixel limit (decompression bombs), refused from the header before any p
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,15 +29,25 @@ class BadImage(Exception):
         self.reason = reason
 
 
+@contextlib.contextmanager
+def bomb_warnings_silenced() -> Iterator[None]:
+    """Silence Pillow's warning about images over its pixel limit: `open_image` refuses them itself.
+
+    Warning filters are process-wide and `catch_warnings` is not thread-safe, so enter this in the thread
+    that starts the decoding threads, never inside them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
 def open_image(path: Path) -> Image.Image:
     """Open (read the header of) an image; too many pixels, empty and unknown files raise BadImage."""
     try:
         if path.stat().st_size == 0:
             raise BadImage("empty file")
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image = Image.open(path)
+    except Image.DecompressionBombError:
         raise BadImage("over the pixel limit (decompression bomb)") from None
     except UnidentifiedImageError:
         raise BadImage("not an image") from None
@@ -43,6 +55,10 @@ def open_image(path: Path) -> Image.Image:
         if exc.errno is not None:  # the file system's own error: permissions, a vanished file
             raise BadImage("unreadable") from None
         raise BadImage("truncated" if "truncated" in str(exc) else "damaged") from None
+    if image.width * image.height > (Image.MAX_IMAGE_PIXELS or float("inf")):
+        image.close()
+        raise BadImage("over the pixel limit (decompression bomb)")
+    return image
 
 
 def decode(path: Path, size: int, channels: int) -> tuple[np.ndarray, list[str]]:

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DataReport, DatasetBundle, DataSpec
-from gantool_builtins.data_sources.decode import BadImage, decode
+from gantool_builtins.data_sources.decode import BadImage, bomb_warnings_silenced, decode
 from gantool_builtins.data_sources.tensors import TensorImages
 
 HIDDEN_FOLDERS = ("__MACOSX",)  # resource forks of zip files made on macOS
@@ -90,7 +90,7 @@ def decode_all(files: list[Path], size: int, channels: int) -> Iterator[tuple[np
         except BadImage as bad:
             return None, [], bad.reason
 
-    with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
+    with bomb_warnings_silenced(), ThreadPoolExecutor(max_workers=decode_threads()) as pool:
         yield from pool.map(one, files)
 
 
@@ -104,17 +104,21 @@ class ImageFiles(Dataset):
         return len(self.files)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        with bomb_warnings_silenced():
+            return self.load(index)
+
+    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, int]]:
+        """A whole batch, decoded on a few threads (the DataLoader asks for batches this way)."""
+        with bomb_warnings_silenced(), ThreadPoolExecutor(max_workers=decode_threads()) as pool:
+            return list(pool.map(self.load, indices))
+
+    def load(self, index: int) -> tuple[torch.Tensor, int]:
         try:
             array, _ = decode(self.files[index], self.size, self.channels)
         except BadImage as bad:
             raise GantoolError(f"{self.files[index]} no longer decodes ({bad.reason}) though it did when training "
                                "started; restore it, or remove it and start again") from None
         return torch.from_numpy(array).float().div_(127.5).sub_(1.0), self.labels[index]
-
-    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, int]]:
-        """A whole batch, decoded on a few threads (the DataLoader asks for batches this way)."""
-        with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
-            return list(pool.map(self.__getitem__, indices))
 
 
 def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, channels: int, labels: bool,
