@@ -7,6 +7,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import io
 import json
 import socket
 import threading
@@ -306,3 +307,27 @@ def test_describe_shows_defaults_as_they_are_written_with_set(cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     table = cli("describe", "mnist5k").out + cli("describe", "mnist").out
     assert "'0,1,2,3,4,5,6,7,8,9'" in table and "'data'" in table and "PosixPath" not in table
+
+
+def test_cifar10_download_unpacks_only_the_expected_batch_files(tmp_path, monkeypatch):
+    import tarfile
+
+    from gantool_builtins.data_sources import cifar
+
+    write_cifar_batches(tmp_path / "build" / "cifar-10-batches-bin", per_batch=4)
+    (tmp_path / "build" / "cifar-10-batches-bin" / "data_batch_1.pickle").write_bytes(b"\x80\x04")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with tarfile.open(mirror / cifar.ARCHIVE, "w:gz") as tar:
+        tar.add(tmp_path / "build" / "cifar-10-batches-bin", arcname="cifar-10-batches-bin")
+        escape = tarfile.TarInfo("../escaped.bin")
+        escape.size = 3
+        tar.addfile(escape, io.BytesIO(b"bad"))
+    monkeypatch.setattr(cifar, "ARCHIVE_MD5", hashlib.md5((mirror / cifar.ARCHIVE).read_bytes()).hexdigest())
+    with serving(mirror) as url:
+        monkeypatch.setattr(cifar, "URL", url)
+        bundle = build("cifar10", root=str(tmp_path / "data"), download="true")
+    assert len(bundle) == 20
+    unpacked = sorted(path.name for path in (tmp_path / "data" / "cifar-10-batches-bin").iterdir())
+    assert unpacked == [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
+    assert not (tmp_path / "escaped.bin").exists()
