@@ -93,7 +93,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             "Train data-parallel in N processes on this machine (through torchrun); --batch-size is per process."
         ))] = None,
     ) -> None:
-        """Train a GAN. With no arguments: DCGAN + BCE on the bundled 5,000 MNIST digits, about 3 minutes on 2 cores."""
+        """Train a GAN. With no arguments: DCGAN + BCE on the bundled 5,000 MNIST digits, about 4 minutes on 2 cores."""
         if nproc is not None and nproc > 1:
             from gantool.launch import run_torchrun
 
