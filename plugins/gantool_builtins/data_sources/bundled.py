@@ -9,8 +9,8 @@ from importlib import resources
 import torch
 from safetensors.torch import load
 
-from gantool.interfaces import DatasetBundle, DataSpec
-from gantool_builtins.data_sources.tensors import TensorImages, resize_uint8
+from gantool.interfaces import DatasetBundle
+from gantool_builtins.data_sources.tensors import in_memory_bundle, resize_uint8
 
 MNIST5K_FILE = "mnist5k.safetensors.gz"
 SPLITS = ("all", "train", "heldout")
@@ -41,8 +41,6 @@ def load_mnist5k(*, image_size: int = 28, classes: Iterable[int] = range(10), sp
         keep &= heldout if split == "heldout" else ~heldout
     images = resize_uint8(tensors["images"][keep], image_size)
     labels = labels[keep]
-    spec = DataSpec(channels=1, height=image_size, width=image_size, num_classes=10)
     chosen = "" if len(set(classes)) == 10 else f"{','.join(map(str, sorted(set(classes))))}; "
     part = "" if split == "all" else f", {split} part"
-    return DatasetBundle(spec, TensorImages(images, labels), images, labels,
-                         f"MNIST, {len(labels):,} digits ({chosen}bundled{part})")
+    return in_memory_bundle(images, labels, 10, f"MNIST, {len(labels):,} digits ({chosen}bundled{part})")

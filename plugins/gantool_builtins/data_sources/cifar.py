@@ -14,9 +14,9 @@ import numpy as np
 import torch
 
 from gantool.errors import GantoolError
-from gantool.interfaces import DatasetBundle, DataSpec
+from gantool.interfaces import DatasetBundle
 from gantool_builtins.data_sources.downloads import fetch
-from gantool_builtins.data_sources.tensors import TensorImages, resize_uint8
+from gantool_builtins.data_sources.tensors import in_memory_bundle, resize_uint8
 
 FOLDER = "cifar-10-batches-bin"
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -79,7 +79,5 @@ def load_cifar10(*, root: Path, download: bool, train: bool, image_size: int) ->
     images = torch.from_numpy(np.concatenate([images for images, _ in batches]))
     labels = torch.from_numpy(np.concatenate([labels for _, labels in batches]).astype(np.int64))
     pixels = resize_uint8(images, image_size)
-    spec = DataSpec(channels=3, height=image_size, width=image_size, num_classes=10)
     split = "train" if train else "test"
-    return DatasetBundle(spec, TensorImages(pixels, labels), pixels, labels,
-                         f"CIFAR-10, {len(labels):,} {split} images from {folder}")
+    return in_memory_bundle(pixels, labels, 10, f"CIFAR-10, {len(labels):,} {split} images from {folder}")

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from gantool.errors import GantoolError
 from gantool.interfaces import DataReport, DatasetBundle, DataSpec
 from gantool_builtins.data_sources.decode import BadImage, bomb_warnings_silenced, decode
-from gantool_builtins.data_sources.tensors import TensorImages
+from gantool_builtins.data_sources.tensors import in_memory_bundle
 
 HIDDEN_FOLDERS = ("__MACOSX",)  # resource forks of zip files made on macOS
 BAD_IMAGE_HINT = ("leave them out with --set data.on_bad_image=skip (the default), refuse them with "
@@ -155,8 +155,8 @@ def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, 
         return DatasetBundle(spec, ImageFiles(files, label_list, image_size, channels), None, None,
                              f"image folder {root}, {len(files):,} images{classes}, decoded per batch", report)
     pixels, targets = images[:len(kept)], torch.tensor(label_list, dtype=torch.long)
-    return DatasetBundle(spec, TensorImages(pixels, targets), pixels, targets,
-                         f"image folder {root}, {len(files):,} images{classes}", report)
+    return in_memory_bundle(pixels, targets, spec.num_classes, f"image folder {root}, {len(files):,} images{classes}",
+                            report)
 
 
 def check(report: DataReport, root: Path, on_bad_image: str) -> None:

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from gantool.errors import GantoolError
-from gantool.interfaces import DatasetBundle, DataSpec
+from gantool.interfaces import DatasetBundle
 from gantool_builtins.data_sources.downloads import fetch
-from gantool_builtins.data_sources.tensors import TensorImages, resize_uint8
+from gantool_builtins.data_sources.tensors import in_memory_bundle, resize_uint8
 
 # name: (torchvision class, the folder under root, what the description calls it)
 SETS = {
@@ -85,7 +85,5 @@ def load_idx_set(name: str, *, root: Path, download: bool, train: bool, image_si
                            "from 0 to 9 expected); download them again")
     pixels = resize_uint8(torch.from_numpy(images.copy()).unsqueeze(1), image_size)
     targets = torch.from_numpy(labels.astype(np.int64))
-    spec = DataSpec(channels=1, height=image_size, width=image_size, num_classes=10)
     split = "train" if train else "test"
-    return DatasetBundle(spec, TensorImages(pixels, targets), pixels, targets,
-                         f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")
+    return in_memory_bundle(pixels, targets, 10, f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")

@@ -1,10 +1,12 @@
-"""In-memory uint8 image tensors: resizing, and a torch Dataset view of them."""
+"""In-memory uint8 image tensors: resizing, a torch Dataset view of them, and the bundle that holds them."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
+
+from gantool.interfaces import DataReport, DatasetBundle, DataSpec
 
 
 def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -29,3 +31,11 @@ class TensorImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         return self.images[index].float().div(127.5).sub(1.0), int(self.labels[index])
+
+
+def in_memory_bundle(images: torch.Tensor, labels: torch.Tensor, num_classes: int, description: str,
+                     report: DataReport | None = None) -> DatasetBundle:
+    """A bundle of uint8 images (N, C, S, S) and int64 labels held in memory, its spec read off the tensor."""
+    channels, height, width = images.shape[1:]
+    spec = DataSpec(channels=channels, height=height, width=width, num_classes=num_classes)
+    return DatasetBundle(spec, TensorImages(images, labels), images, labels, description, report)
