@@ -42,6 +42,7 @@ from gantool.registry import load_registry
 from gantool.trainer import Trainer, pick_device
 
 LATENT = 100
+TUTORIAL_BATCH = 128  # the batch of the PyTorch DCGAN tutorial; quality_speed.py trains the plain loop with it
 SIDES = ("plain", "gantool-fp32", "gantool-bf16")
 
 
@@ -184,7 +185,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--image-size", type=int, default=28)
     parser.add_argument("--channels", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=TUTORIAL_BATCH)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
