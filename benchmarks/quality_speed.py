@@ -290,6 +290,7 @@ def parse_numbers(text: str, kind: type) -> list:
 
 
 def main() -> None:
+    """Train each loop and seed in its own process and report; with --run, be that process."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budgets", default="30,60,120,240", help="training seconds at which to measure, e.g. 30,60")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds; several give mean and spread")
@@ -300,7 +301,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    budgets = parse_numbers(args.budgets, float)
+    budgets, seeds = sorted(parse_numbers(args.budgets, float)), parse_numbers(args.seeds, int)
     evaluator = digit_evaluator(load_registry(), DEVICE)
     if args.run:
         loop, seed = args.run.split(":")
@@ -308,17 +309,23 @@ def main() -> None:
         print(json.dumps(train(int(seed), budgets, evaluator)))
         return
     results: dict[str, list[list[Point]]] = {loop: [] for loop in LOOPS}
-    for seed in parse_numbers(args.seeds, int):
+    for seed in seeds:
         for loop in LOOPS:
             results[loop].append(run_one(loop, seed, args))
-    rows = summary_rows(results, sorted(budgets))
+    write_report(results, budgets, args, evaluator)
+
+
+def write_report(results: dict[str, list[list[Point]]], budgets: list[float], args: argparse.Namespace,
+                 evaluator: Evaluator) -> None:
+    """OUT.md (the table under its description), OUT.png, OUT.json (every point), and the table printed."""
+    rows = summary_rows(results, budgets)
     report = f"{describe(args, evaluator)}\n\n{table(rows)}\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".md").write_text(report, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    plot(rows, args.out.with_suffix(".png"))
-    print(report + f"\nwritten: {args.out.with_suffix('.md')}, {args.out.with_suffix('.png')}, "
-          f"{args.out.with_suffix('.json')}")
+    paths = [args.out.with_suffix(suffix) for suffix in (".md", ".png", ".json")]
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    paths[0].write_text(report, encoding="utf-8")
+    plot(rows, paths[1])
+    paths[2].write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(f"{report}\nwritten: {', '.join(map(str, paths))}")
 
 
 if __name__ == "__main__":
