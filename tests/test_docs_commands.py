@@ -39,6 +39,7 @@ NOT_RUN = {
     r"^\. \.venv/bin/activate && python -m pytest$": "the test suite itself; .ci/run runs it",
     r"^gantool --install-completion": "edits the user's shell start-up files",
     r"^python benchmarks/trainer_speed\.py": "a benchmark of minutes, run on demand (docs/benchmarks.md)",
+    r"^python benchmarks/quality_speed\.py": "trains two loops for minutes each, run on demand (docs/benchmarks.md)",
     r"^torchrun --nnodes 2 ": "needs two machines and a rendezvous host; tests/test_distributed.py runs two ranks "
                              "on one machine through the same torchrun path",
 }
