@@ -4,23 +4,36 @@ from typing import Annotated
 
 from gantool.options import Option
 
+R1 = Annotated[float, Option("R1 penalty weight gamma on real images (Mescheder et al., 2018); 0 is off", min=0.0)]
+R1Every = Annotated[int, Option("apply R1 on every k-th D step only, scaled by k (lazy, as in StyleGAN2)", min=1,
+                                max=1000)]
 
-def bce():
+
+def bce(*, r1: R1 = 0.0, r1_every: R1Every = 1):
     """Non-saturating GAN loss on logits (Goodfellow et al., 2014): D tells real from fake, G fools D."""
     from gantool_builtins.nets.losses import BCELoss
 
-    return BCELoss()
+    return BCELoss(r1=r1, r1_every=r1_every)
 
 
 def smoothed_bce(
     *,
     smoothing: Annotated[float, Option("D's real targets become 1 - smoothing (0 is plain bce)", min=0.0,
                                        max=0.5)] = 0.1,
+    r1: R1 = 0.0,
+    r1_every: R1Every = 1,
 ):
     """bce with one-sided label smoothing (Salimans et al., 2016): real targets 1 - smoothing, fakes stay 0."""
     from gantool_builtins.nets.losses import BCELoss
 
-    return BCELoss(real_target=1.0 - smoothing)
+    return BCELoss(real_target=1.0 - smoothing, r1=r1, r1_every=r1_every)
 
 
-LOSSES = {"bce": bce, "smoothed-bce": smoothed_bce}
+def hinge(*, r1: R1 = 0.0, r1_every: R1Every = 1):
+    """Hinge loss (Lim & Ye, 2017; SNGAN, SAGAN, BigGAN): D pushes real scores above 1, fakes below -1."""
+    from gantool_builtins.nets.losses import HingeLoss
+
+    return HingeLoss(r1=r1, r1_every=r1_every)
+
+
+LOSSES = {"bce": bce, "smoothed-bce": smoothed_bce, "hinge": hinge}

@@ -30,7 +30,7 @@ def test_list_plugins_shows_the_plugin_with_its_version(installed):
     plugins = {p["plugin"]: p for p in json.loads(result.stdout)}
     wgan = plugins["wgan"]
     assert (wgan["package"], wgan["version"], wgan["status"]) == ("gantool-wgan", installed, "ok")
-    assert wgan["provides"] == ["generator:wgan", "discriminator:wgan", "loss:hinge", "loss:wgan-gp"]
+    assert wgan["provides"] == ["generator:wgan", "discriminator:wgan", "loss:wgan-gp"]
 
 
 def test_describe_shows_the_penalty_weight():
@@ -53,6 +53,6 @@ def test_wgan_gp_trains_by_name_and_its_export_samples(tmp_path, installed):
     assert (tmp_path / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_hinge_trains_with_the_builtin_dcgan(tmp_path):
-    result = gantool("train", "--gen", "dcgan", "--loss", "hinge", "--out", str(tmp_path / "run"), *TINY)
+def test_the_critic_trains_with_the_builtin_hinge_loss(tmp_path):
+    result = gantool("train", "--gen", "wgan", "--loss", "hinge", "--out", str(tmp_path / "run"), *TINY)
     assert result.returncode == 0, result.stderr

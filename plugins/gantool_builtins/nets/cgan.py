@@ -14,6 +14,7 @@ from torch import nn
 
 from gantool.interfaces import DataSpec
 from gantool_builtins.nets.dcgan import DCGANDiscriminator, DCGANGenerator, plan
+from gantool_builtins.nets.init import spectrally_normalise
 from gantool_builtins.nets.mlp import discriminator_stack, generator_stack, pixels
 
 
@@ -60,22 +61,48 @@ class CGANGenerator(nn.Module):
 
 
 class CGANDiscriminator(nn.Module):
-    """Images (N, C, H, W) and labels (N,) -> logits (N,): is this a real image of this class?"""
+    """Images (N, C, H, W) and labels (N,) -> logits (N,): is this a real image of this class?
+
+    `conditioning="input"` joins the label code to the image (constant channels for conv, input units for
+    mlp); `"projection"` (Miyato & Koyama, 2018) adds the inner product of a learned class embedding with
+    D's last hidden features to its logit, which ties the score to the class more directly.
+    """
 
     def __init__(self, spec: DataSpec, *, embedding: int, body: str, hidden: Sequence[int], dropout: float,
-                 depth: int) -> None:
+                 depth: int, spectral_norm: bool = False, conditioning: str = "input") -> None:
         super().__init__()
         _check_body(spec, body)
-        self.num_classes, self.body = spec.num_classes, body
+        self.num_classes, self.body, self.projection = spec.num_classes, body, conditioning == "projection"
         self.code = LabelCode(spec.num_classes, embedding)
+        extra = 0 if self.projection else self.code.size
         if body == "conv":
-            joined = DataSpec(spec.channels + self.code.size, spec.height, spec.width)
-            self.main: nn.Module = DCGANDiscriminator(joined, depth=depth)
+            joined = DataSpec(spec.channels + extra, spec.height, spec.width)
+            self.main: nn.Module = DCGANDiscriminator(joined, depth=depth, spectral_norm=spectral_norm)
+            features = self.layers[-1].in_channels
         else:
-            self.main = discriminator_stack(pixels(spec) + self.code.size, hidden, dropout)
+            self.main = discriminator_stack(pixels(spec) + extra, hidden, dropout)
+            if spectral_norm:
+                spectrally_normalise(self.main)
+            features = hidden[-1] if hidden else pixels(spec)
+        if self.projection:
+            self.class_embedding = nn.Embedding(spec.num_classes, features)
+            nn.init.normal_(self.class_embedding.weight, 0.0, 0.02)
+            if spectral_norm:
+                spectrally_normalise(self.class_embedding)
+
+    @property
+    def layers(self) -> nn.Sequential:
+        """The body's layers, the last of which makes the logit from the hidden features."""
+        return self.main.main if self.body == "conv" else self.main
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         assert labels is not None, "cgan judges images against their classes: pass labels"
+        if self.projection:
+            inputs = x if self.body == "conv" else x.flatten(1)
+            hidden = self.layers[:-1](inputs)
+            logits = self.layers[-1](hidden).flatten()
+            pooled = hidden.sum((2, 3)) if hidden.dim() == 4 else hidden
+            return logits + (self.class_embedding(labels).to(pooled.dtype) * pooled).sum(1)
         code = self.code(labels).to(x.dtype)
         if self.body == "conv":
             maps = code[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])

@@ -7,7 +7,7 @@ from torch import nn
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
-from gantool_builtins.nets.init import dcgan_init
+from gantool_builtins.nets.init import dcgan_init, spectrally_normalise
 
 POWER_OF_TWO_SIZES = (8, 16, 32, 64, 128, 256)
 SUPPORTED_SIZES = (28, *POWER_OF_TWO_SIZES)
@@ -53,21 +53,26 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Images (N, C, H, W) -> logits (N,)."""
+    """Images (N, C, H, W) -> logits (N,); with `spectral_norm`, every layer is spectrally normalised and
+    batch norm is left out (the SNGAN discriminator's normalisation)."""
 
-    def __init__(self, spec: DataSpec, *, depth: int = 64) -> None:
+    def __init__(self, spec: DataSpec, *, depth: int = 64, spectral_norm: bool = False) -> None:
         super().__init__()
         start, stages = plan(spec)
         self.num_classes = 0
         layers: list[nn.Module] = [nn.Conv2d(spec.channels, depth, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         width = depth
         for _ in range(stages - 1):
-            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2)]
+            layers.append(nn.Conv2d(width, width * 2, 4, 2, 1, bias=False))
+            if not spectral_norm:
+                layers.append(nn.BatchNorm2d(width * 2))
             layers.append(nn.LeakyReLU(0.2, True))
             width *= 2
         layers.append(nn.Conv2d(width, 1, start, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
         dcgan_init(self)
+        if spectral_norm:
+            spectrally_normalise(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.main(x).flatten()

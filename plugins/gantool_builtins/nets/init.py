@@ -1,6 +1,7 @@
-"""Weight initialisation shared by the built-in architectures."""
+"""Weight initialisation and spectral normalisation shared by the built-in architectures."""
 
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -13,3 +14,12 @@ def dcgan_init(module: nn.Module) -> None:
         elif isinstance(layer, nn.BatchNorm2d | nn.BatchNorm1d):
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
+
+
+def spectrally_normalise(module: nn.Module) -> nn.Module:
+    """Divide every convolution, linear and embedding weight by its largest singular value, estimated by one power
+    iteration per training step (Miyato et al., 2018); call after initialisation, which it keeps."""
+    for layer in list(module.modules()):
+        if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d | nn.Linear | nn.Embedding):
+            spectral_norm(layer)
+    return module

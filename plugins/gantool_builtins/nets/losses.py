@@ -1,15 +1,36 @@
-"""Binary cross-entropy GAN losses on logits (stable under autocast; D applies no sigmoid)."""
+"""GAN losses on logits (stable under autocast; D applies no sigmoid), and the R1 penalty they share."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
-class BCELoss:
+class R1Penalty:
+    """gamma/2 * E|grad_x D(x)|^2 on real images (Mescheder et al., 2018), added to D's loss.
+
+    With `every` > 1 the trainer applies it on every k-th D step only, scaled by k ("lazy" as in StyleGAN2),
+    which keeps its average strength at a fraction of the cost.
+    """
+
+    def __init__(self, gamma: float, every: int) -> None:
+        self.gamma, self.penalty_every = gamma, every
+
+    def penalty(self, discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                labels: torch.Tensor | None) -> torch.Tensor | None:
+        if self.gamma == 0:
+            return None
+        points = real.detach().float().requires_grad_(True)
+        (grad,) = torch.autograd.grad(discriminator(points, labels).sum(), points, create_graph=True)
+        return 0.5 * self.gamma * self.penalty_every * grad.square().flatten(1).sum(1).mean()
+
+
+class BCELoss(R1Penalty):
     """Non-saturating loss; `real_target` below 1 gives one-sided label smoothing of D's real targets."""
 
-    def __init__(self, real_target: float = 1.0) -> None:
+    def __init__(self, real_target: float = 1.0, r1: float = 0.0, r1_every: int = 1) -> None:
+        super().__init__(r1, r1_every)
         self.real_target = real_target
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -19,3 +40,18 @@ class BCELoss:
 
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+class HingeLoss(R1Penalty):
+    """D: mean(relu(1 - real)) + mean(relu(1 + fake)); G: -mean(fake) (Lim & Ye, 2017)."""
+
+    def __init__(self, r1: float = 0.0, r1_every: int = 1) -> None:
+        super().__init__(r1, r1_every)
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        real = F.relu(1.0 - real_logits).mean()
+        fake = F.relu(1.0 + fake_logits).mean()
+        return {"loss": real + fake, "real": real, "fake": fake}
+
+    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+        return -fake_logits.mean()

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from gantool.interfaces import DataSpec
+from gantool_builtins.nets.init import spectrally_normalise
 
 
 def pixels(spec: DataSpec) -> int:
@@ -53,10 +54,12 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """Images (N, C, H, W), flattened -> logits (N,)."""
 
-    def __init__(self, spec: DataSpec, *, hidden: Sequence[int]) -> None:
+    def __init__(self, spec: DataSpec, *, hidden: Sequence[int], spectral_norm: bool = False) -> None:
         super().__init__()
         self.num_classes = 0
         self.main = discriminator_stack(pixels(spec), hidden)
+        if spectral_norm:
+            spectrally_normalise(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.main(x.flatten(1)).flatten()

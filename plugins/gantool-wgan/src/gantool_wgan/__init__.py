@@ -1,1 +1,1 @@
-"""gantool-wgan: Wasserstein-style training for gantool (hinge loss, WGAN-GP, a critic without batch norm)."""
+"""gantool-wgan: Wasserstein-style training for gantool (WGAN-GP and a critic without batch norm)."""

@@ -31,17 +31,10 @@ def wgan_critic(
                                                                  "which breaks the per-sample gradient penalty)")]
     = "layer",
 ):
-    """Critic for WGAN-GP and hinge training: strided convolutions down, layer norm, one raw score per image."""
+    """Critic for WGAN-GP (and the built-in hinge loss): strided convolutions down, layer norm, one score each."""
     from gantool_wgan.nets import WGANCritic
 
     return WGANCritic(spec, depth=depth, norm=norm)
-
-
-def hinge():
-    """Hinge loss (Lim & Ye, 2017; used by SAGAN and BigGAN): D pushes real scores above 1, fakes below -1."""
-    from gantool_wgan.losses import HingeLoss
-
-    return HingeLoss()
 
 
 def wgan_gp(*, weight: Annotated[float, Option("gradient penalty coefficient (lambda)", min=0.0)] = 10.0):

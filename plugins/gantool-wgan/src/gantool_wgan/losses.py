@@ -1,24 +1,11 @@
-"""Hinge and Wasserstein losses on raw critic scores, and the gradient penalty of WGAN-GP."""
+"""The Wasserstein loss on raw critic scores, with the gradient penalty of WGAN-GP."""
 
 from __future__ import annotations
 
 import warnings
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-
-
-class HingeLoss:
-    """D: mean(relu(1 - real)) + mean(relu(1 + fake)); G: -mean(fake)."""
-
-    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
-        real = F.relu(1.0 - real_logits).mean()
-        fake = F.relu(1.0 + fake_logits).mean()
-        return {"loss": real + fake, "real": real, "fake": fake}
-
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
-        return -fake_logits.mean()
 
 
 class WassersteinGPLoss:

@@ -2,7 +2,7 @@
 
 from gantool import hookimpl
 
-from gantool_wgan.factories import hinge, wgan_critic, wgan_generator, wgan_gp
+from gantool_wgan.factories import wgan_critic, wgan_generator, wgan_gp
 
 
 @hookimpl
@@ -17,5 +17,4 @@ def register_discriminators(register):
 
 @hookimpl
 def register_losses(register):
-    register("hinge", hinge)
     register("wgan-gp", wgan_gp)
