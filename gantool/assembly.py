@@ -26,6 +26,7 @@ class Parts:
     data: DatasetBundle
     components: dict[str, Component]
     options: dict[str, dict[str, Any]]
+    augmentation: Any = None
 
     def options_config(self) -> dict[str, dict[str, Any]]:
         """The resolved options as plain TOML values, by kind."""
@@ -82,14 +83,22 @@ def build_parts(
     loss: str,
     dataset: str,
     options: Mapping[str, Mapping[str, Any]],
+    augment: str | None = None,
 ) -> Parts:
-    """Resolve and construct G, D, loss and data, checking every option before building anything heavy."""
+    """Resolve and construct G, D, loss, data (and the augmentation, if any), checking every option before
+    building anything heavy."""
     components = {
         "gen": registry.get("generator", gen),
         "disc": registry.get("discriminator", disc or gen),
         "loss": registry.get("loss", loss),
         "data": registry.get("dataset", dataset),
     }
+    if augment is not None:
+        components["aug"] = registry.get("augmentation", augment)
+    elif options.get("aug"):
+        first = next(iter(options["aug"]))
+        raise GantoolError(f"--set aug.{first} was given without --augment; name an augmentation (e.g. --augment "
+                           "diffaugment) or drop the aug.* settings")
     resolved = {
         kind: resolve_options(component.factory, options.get(kind, {}), kind)
         for kind, component in components.items()
@@ -98,9 +107,10 @@ def build_parts(
     generator = construct(components["gen"], data.spec, **resolved["gen"])
     discriminator = construct(components["disc"], data.spec, **resolved["disc"])
     loss_object = construct(components["loss"], **resolved["loss"])
+    augmentation = construct(components["aug"], **resolved["aug"]) if augment is not None else None
     check_labels(generator, discriminator, data.spec, gen, disc or gen, dataset)
     check_fit(generator, discriminator, data.spec, gen, disc or gen)
-    return Parts(generator, discriminator, loss_object, data, components, resolved)
+    return Parts(generator, discriminator, loss_object, data, components, resolved, augmentation)
 
 
 def check_labels(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str,

@@ -21,6 +21,7 @@ class TrainConfig:
     disc: str | None = None
     loss: str = "bce"
     dataset: str = "mnist5k"
+    augment: str | None = None
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     epochs: int = 20
     max_steps: int | None = None

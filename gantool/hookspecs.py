@@ -35,5 +35,10 @@ def register_datasets(register: Register) -> None:
 
 
 @hookspec
+def register_augmentations(register: Register) -> None:
+    """Call register(name, factory) for each augmentation; factory(**options) builds it (see interfaces)."""
+
+
+@hookspec
 def register_commands(app: Any) -> None:
     """Add Typer subcommands to the gantool app."""

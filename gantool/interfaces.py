@@ -65,6 +65,19 @@ class Loss(Protocol):
     def generator_loss(self, fake_logits: Tensor) -> Tensor: ...
 
 
+@runtime_checkable
+class Augmentation(Protocol):
+    """A differentiable transform of image batches (N, C, H, W) in [-1, 1], applied alike to real and generated
+    images before D, in D's step and in G's (DiffAugment-style), so G learns through it.
+
+    Optional, for adaptive policies (ADA-style): `observe(real_logits)` is called after every D step with D's
+    detached logits on the augmented real batch; `state()` returns a JSON-able dict saved in checkpoints and
+    `load_state(state)` restores it on resume.
+    """
+
+    def __call__(self, images: Tensor) -> Tensor: ...
+
+
 @dataclass
 class DataReport:
     """What a dataset found while reading its files; `gantool check-data` prints it, `train` warns from it.

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from gantool.errors import GantoolError
 
-OPTION_KINDS = ("gen", "disc", "loss", "data")
+OPTION_KINDS = ("gen", "disc", "loss", "data", "aug")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class OptionSpec:
         origin = typing.get_origin(self.type)
         if origin in (list, tuple):
             (item, *_) = typing.get_args(self.type) or (str,)
+            if typing.get_origin(item) is Literal:
+                return "comma-separated of " + "|".join(str(choice) for choice in typing.get_args(item))
             return f"comma-separated {getattr(item, '__name__', item)}s"
         if origin in (typing.Union, types.UnionType):
             names = [a.__name__ for a in typing.get_args(self.type) if a is not type(None)]

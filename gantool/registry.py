@@ -28,6 +28,7 @@ KIND_HOOKS = {
     "discriminator": "register_discriminators",
     "loss": "register_losses",
     "dataset": "register_datasets",
+    "augmentation": "register_augmentations",
 }
 PLURALS = {"loss": "losses"}
 

@@ -14,6 +14,7 @@ This module imports torch; import it from tests, never from a plugin's hook modu
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
 import typing
@@ -325,6 +326,42 @@ def _check_item(item: Any, what: str, shape: tuple[int, int, int], classes: int)
         _fail(f"{what}: label {label!r} must be an int in [0, {classes}) (0 for unlabelled data)")
 
 
+def check_augmentation(factory: Callable[..., Any], options: Mapping[str, Any] | None = None, *,
+                       spec: DataSpec = DEFAULT_SPECS[0]) -> Any:
+    """Build an augmentation and check it on a batch: same shape and dtype out, finite values, gradients that
+    reach the input (G learns through it), and a JSON-able `state()` if it keeps one."""
+    what = f"augmentation {_name(factory)}"
+    augmentation = factory(**_resolved(factory, options))
+    if not callable(augmentation):
+        _fail(f"{what} built {type(augmentation).__name__}, which is not callable; see gantool.interfaces.Augmentation")
+    seed = torch.Generator().manual_seed(2)
+    images = (torch.rand(8, spec.channels, spec.height, spec.width, generator=seed) * 2 - 1).requires_grad_(True)
+    out = augmentation(images)
+    if not isinstance(out, torch.Tensor) or out.shape != images.shape or out.dtype != images.dtype:
+        got = f"{out.dtype} {tuple(out.shape)}" if isinstance(out, torch.Tensor) else type(out).__name__
+        _fail(f"{what} returned {got} for images {images.dtype} {tuple(images.shape)}; it must keep shape and dtype")
+    if not bool(torch.isfinite(out).all()):
+        _fail(f"{what} returned non-finite values")
+    if not out.requires_grad:
+        _fail(f"{what} cut the gradient: G learns through the augmentation, so build it from differentiable ops")
+    (out * torch.randn(out.shape, generator=seed)).sum().backward()
+    if images.grad is None or not bool(images.grad.abs().sum() > 0):
+        _fail(f"{what}: no gradient reaches the input images; G would learn nothing through it")
+    observe = getattr(augmentation, "observe", None)
+    if observe is not None:
+        observe(torch.randn(8, generator=seed))
+    if hasattr(augmentation, "state"):
+        state = augmentation.state()
+        try:
+            restored = json.loads(json.dumps(state))
+        except (TypeError, ValueError) as exc:
+            _fail(f"{what}.state() must return JSON-able data (it is saved in checkpoints): {exc}")
+        if not callable(getattr(augmentation, "load_state", None)):
+            _fail(f"{what} has state() but no load_state(state); resuming would lose its state")
+        augmentation.load_state(restored)
+    return augmentation
+
+
 def check_torch_free_import(module: str) -> None:
     """Import `module` in a fresh interpreter and fail if that imports torch (it would slow `gantool --help`)."""
     code = f"import sys, importlib; importlib.import_module({module!r}); print('torch' in sys.modules)"
@@ -377,6 +414,8 @@ def check_plugin(plugin: object, *, specs: Iterable[DataSpec] = DEFAULT_SPECS,
             _fail(f"architecture {name!r} refused every DataSpec tried ({specs}); pass `specs` it can build")
     for component in registry.components["loss"]:
         check_loss(component.factory, options.get(component.name))
+    for component in registry.components["augmentation"]:
+        check_augmentation(component.factory, options.get(component.name))
     for component in registry.components["dataset"] if datasets else ():
         check_dataset(component.factory, options.get(component.name))
     return registry

@@ -118,6 +118,7 @@ class Trainer:
         self.G = parts.generator.to(self.device)
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
+        self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
         self.autocast = autocast_for(config.precision, self.device)
@@ -126,7 +127,7 @@ class Trainer:
         self.sched_g = step_decay(self.opt_g, config.lr_decay_epochs, config.lr_decay_factor)
         self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
-        self.ema = EMA(self.G, config.ema) if config.ema else None
+        self.ema = EMA(self.G, config.ema, self._calibration_batch) if config.ema else None
         watched = EVAL_METRIC if evaluation is not None else "g_loss"
         self.patience = Patience(config.patience, name=watched) if config.patience else None
         self.stopped_early = False
@@ -152,8 +153,8 @@ class Trainer:
 
     @property
     def sampler(self) -> torch.nn.Module:
-        """The generator used for samples and the export: the EMA copy when --ema is set."""
-        return self.ema.model if self.ema is not None else self.G
+        """The generator used for samples and the export: the EMA copy (its batch norm recalibrated) with --ema."""
+        return self.ema.sampling_model() if self.ema is not None else self.G
 
     # -- the loop ---------------------------------------------------------------------------------
     def train(self, display: TrainingDisplay) -> TrainResult:
@@ -253,26 +254,33 @@ class Trainer:
         return values["g_loss"]
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """One D update, and --g-steps G updates on every --d-steps-th call; returns detached metrics (no sync)."""
+        """One D update, and --g-steps G updates on every --d-steps-th call; returns detached metrics (no sync).
+
+        With --augment, D only ever sees augmented images, real and fake alike, in both steps.
+        """
         batch = len(real)
         real_labels = labels if self.num_classes else None
         g_turn = (self.step + 1) % self.config.d_steps == 0
         z, fake_labels = self._noise_batch(batch)
         with self.autocast():
             with torch.set_grad_enabled(g_turn):  # G's graph is kept only when the G step reuses this batch
-                fake = self.G(z, fake_labels)
+                fake = self._augmented(self.G(z, fake_labels))
+            real = self._augmented(real)
             real_logits = self.D(real, real_labels).float()
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
         d_total = d_parts["loss"]
         penalty = getattr(self.loss, "penalty", None)
-        if penalty is not None:  # e.g. a gradient penalty, added to D's loss only (computed in fp32)
-            extra = penalty(self.D, real, fake.detach().float(), real_labels)
+        if penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
+            extra = penalty(self.D, real, fake.detach().float(), real_labels)  # D's loss only, in fp32
             if extra is not None:
                 d_total = d_total + extra
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
+        observe = getattr(self.augment, "observe", None)
+        if observe is not None:  # an adaptive augmentation reads how sure D is of the real images
+            observe(real_logits.detach())
 
         if g_turn:
             g_loss = self.generator_steps(fake, fake_labels)
@@ -296,7 +304,7 @@ class Trainer:
             if index:
                 z, fake_labels = self._noise_batch(len(fake))
                 with self.autocast():
-                    fake = self.G(z, fake_labels)
+                    fake = self._augmented(self.G(z, fake_labels))
             with self.autocast():
                 fake_logits = self.D(fake, fake_labels).float()
             g_loss = self.loss.generator_loss(fake_logits)
@@ -308,14 +316,23 @@ class Trainer:
         self.D.requires_grad_(True)
         return g_loss
 
-    def _noise_batch(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = draw_noise(self.config.noise, count, self.G.latent_dim, generator=self.noise, device=self.device)
-        return z, self._random_labels(count)
+    def _augmented(self, images: torch.Tensor) -> torch.Tensor:
+        return images if self.augment is None else self.augment(images)
 
-    def _random_labels(self, count: int) -> torch.Tensor | None:
+    def _noise_batch(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self._draw_batch(count, self.noise)
+
+    def _calibration_batch(self, count: int, source: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Noise (and labels) from a CPU generator of the caller's, moved to the device: EMA recalibration
+        draws its fixed batches this way, leaving the training noise stream untouched."""
+        z, labels = self._draw_batch(count, source)
+        return z.to(self.device), None if labels is None else labels.to(self.device)
+
+    def _draw_batch(self, count: int, source: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = draw_noise(self.config.noise, count, self.G.latent_dim, generator=source, device=source.device)
         if not self.num_classes:
-            return None
-        return torch.randint(0, self.num_classes, (count,), device=self.device, generator=self.noise)
+            return z, None
+        return z, torch.randint(0, self.num_classes, (count,), device=source.device, generator=source)
 
     # -- files ------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -351,6 +368,8 @@ class Trainer:
             "position": self.position, **skeletons, "config": self.config.to_toml_dict(), "plugins": self.plugins,
             "world_size": self.cluster.world_size,
             "patience": self.patience.state() if self.patience is not None else None,
+            "ema_updates": self.ema.updates if self.ema is not None else None,
+            "augment": self.augment.state() if hasattr(self.augment, "state") else None,
         }
         return tensors, state
 
@@ -406,6 +425,11 @@ class Trainer:
                                "--gen/--disc and options it was trained with") from None
         if self.patience is not None and state.get("patience"):
             self.patience.load(state["patience"])
+        if self.ema is not None:  # checkpoints from before the warm-up existed: treat it as done
+            updates = state.get("ema_updates")
+            self.ema.updates = int(updates) if updates is not None else 10**9
+        if hasattr(self.augment, "load_state") and state.get("augment") is not None:
+            self.augment.load_state(state["augment"])
         self.last_checkpoint = path
 
     def export(self, path: Path) -> Path:

@@ -101,7 +101,8 @@ def test_lr_decay_changes_the_rate_at_the_named_epochs_and_survives_a_checkpoint
 
 def test_ema_averages_parameters_and_copies_batch_norm_buffers():
     live = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
-    ema = EMA(live, decay=0.75)
+    ema = EMA(live, decay=0.75, draw=lambda count, source: (torch.randn(count, 2, generator=source),))
+    ema.updates = 1000  # past the warm-up, whose decay would be 1/10 here
     before = [p.clone() for p in ema.model.parameters()]
     with torch.no_grad():
         for p in live.parameters():

@@ -7,5 +7,5 @@ import typer
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="KIND.KEY=VALUE",
-                 help="Set a component option; KIND is gen, disc, loss or data (repeatable): --set gen.depth=32"),
+                 help="Set a component option; KIND is gen, disc, loss, data or aug (repeatable): --set gen.depth=32"),
 ]

@@ -34,14 +34,15 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
     @app.command()
     def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
-        """Show the options of a generator, discriminator, loss or dataset, with types, defaults and help."""
+        """Show the options of a generator, discriminator, loss, dataset or augmentation: types, defaults, help."""
         from gantool.options import option_specs
 
         found = [kind for kind in KIND_HOOKS if name.rpartition(":")[2] in registry().names(kind)]
         if not found:
             every = sorted({n for kind in KIND_HOOKS for n in registry().names(kind)})
             raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
-        prefixes = {"generator": "gen", "discriminator": "disc", "loss": "loss", "dataset": "data"}
+        prefixes = {"generator": "gen", "discriminator": "disc", "loss": "loss", "dataset": "data",
+                    "augmentation": "aug"}
         for kind in found:
             component = registry().get(kind, name)
             table = Table(title=f"{kind} {component.name} ({component.plugin.package} {component.plugin.version})",

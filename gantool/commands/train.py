@@ -39,6 +39,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         disc: Annotated[str | None, typer.Option(help="Discriminator; defaults to the --gen name.")] = None,
         loss: Annotated[str, typer.Option(help="Adversarial loss.")] = DEFAULTS.loss,
         dataset: Annotated[str, typer.Option(help="Training data.")] = DEFAULTS.dataset,
+        augment: Annotated[str | None, typer.Option(help=(
+            "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; "
+            "options with --set aug.KEY=VALUE)."))] = DEFAULTS.augment,
         set_: SetOption = None,
         epochs: Annotated[int, typer.Option(min=1, help="Passes over the data.")] = DEFAULTS.epochs,
         max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after this many iterations.")] = None,
@@ -221,7 +224,7 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     run_dir = Path(broadcast_text(cluster, os.fspath(out or default_run_dir(config))))
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
     parts = build_parts(registry, gen=config.gen, disc=config.disc, loss=config.loss, dataset=config.dataset,
-                        options=config.options)
+                        options=config.options, augment=config.augment)
     if cluster.is_main:
         warn_left_out(parts.data, config.dataset)
     if cluster.rank:
@@ -252,7 +255,8 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     d_params = sum(p.numel() for p in trainer.D.parameters())
     display.message(
         f"[bold]gantool train[/]  G {config.gen} ({g_params:,} params)  D {config.disc or config.gen} "
-        f"({d_params:,} params)  loss {config.loss}  data {config.dataset} ({parts.data.description}, "
+        f"({d_params:,} params)  loss {config.loss}  augment {config.augment or 'none'}  data {config.dataset} "
+        f"({parts.data.description}, "
         f"{len(parts.data):,} images {parts.data.spec.channels}x{parts.data.spec.height}x{parts.data.spec.width})"
     )
     display.message(f"options {parts.options_config()}  device {trainer.device}  precision {config.precision}  "

@@ -5,7 +5,7 @@ The factories live in torch-free modules and import their torch code only when c
 """
 
 from gantool import hookimpl
-from gantool_builtins import architectures, datasets, losses
+from gantool_builtins import architectures, augmentations, datasets, losses
 
 
 @hookimpl
@@ -29,4 +29,10 @@ def register_losses(register):
 @hookimpl
 def register_datasets(register):
     for name, factory in datasets.DATASETS.items():
+        register(name, factory)
+
+
+@hookimpl
+def register_augmentations(register):
+    for name, factory in augmentations.AUGMENTATIONS.items():
         register(name, factory)
