@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gantool.config import AUTO_GENERATOR, automatic_generator
 from gantool.errors import GantoolError, GantoolWarning
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.options import options_to_config, resolve_options
@@ -86,13 +87,11 @@ def build_parts(
     augment: str | None = None,
 ) -> Parts:
     """Resolve and construct G, D, loss, data (and the augmentation, if any), checking every option before
-    building anything heavy."""
-    components = {
-        "gen": registry.get("generator", gen),
-        "disc": registry.get("discriminator", disc or gen),
-        "loss": registry.get("loss", loss),
-        "data": registry.get("dataset", dataset),
-    }
+    building anything heavy; with `gen` "auto" the architecture (and its options) follow the data's labels."""
+    automatic = gen == AUTO_GENERATOR
+    components = {"loss": registry.get("loss", loss), "data": registry.get("dataset", dataset)}
+    if not automatic:
+        components |= {"gen": registry.get("generator", gen), "disc": registry.get("discriminator", disc or gen)}
     if augment is not None:
         components["aug"] = registry.get("augmentation", augment)
     elif options.get("aug"):
@@ -104,6 +103,14 @@ def build_parts(
         for kind, component in components.items()
     }
     data = build_dataset(components["data"], resolved["data"])
+    if automatic:
+        gen = automatic_generator(data.spec.num_classes)
+        components |= {"gen": registry.get("generator", gen), "disc": registry.get("discriminator", disc or gen)}
+        resolved |= {kind: resolve_options(components[kind].factory, options.get(kind, {}), kind)
+                     for kind in ("gen", "disc")}
+    order = ("gen", "disc", "loss", "data", "aug")
+    components = {kind: components[kind] for kind in order if kind in components}
+    resolved = {kind: resolved[kind] for kind in order if kind in resolved}
     generator = construct(components["gen"], data.spec, **resolved["gen"])
     discriminator = construct(components["disc"], data.spec, **resolved["disc"])
     loss_object = construct(components["loss"], **resolved["loss"])

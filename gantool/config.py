@@ -10,6 +10,7 @@ from typing import Any
 from gantool.errors import GantoolError
 
 PRECISIONS = ("fp32", "bf16")
+AUTO_GENERATOR = "auto"
 NOISE_KINDS = ("normal", "uniform")
 
 
@@ -17,7 +18,7 @@ NOISE_KINDS = ("normal", "uniform")
 class TrainConfig:
     """Everything `gantool train` needs; the run's config.toml holds exactly these fields."""
 
-    gen: str = "dcgan"
+    gen: str = AUTO_GENERATOR  # see automatic_generator
     disc: str | None = None
     loss: str = "bce"
     dataset: str = "mnist5k"
@@ -25,16 +26,17 @@ class TrainConfig:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     epochs: int = 20
     max_steps: int | None = None
-    batch_size: int = 64
-    lr_g: float = 4e-4  # twice D's rate: the default run's Fréchet distance 107 -> 72 (docs/evaluation.md)
-    lr_d: float = 2e-4
+    # batch, rates and EMA measured on the default run (docs/evaluation.md): Fréchet distance 81 -> 5.4 for cgan
+    batch_size: int = 32
+    lr_g: float = 8e-4
+    lr_d: float = 4e-4
     betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
     betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
     d_steps: int = 1
     g_steps: int = 1
     lr_decay_epochs: list[int] = field(default_factory=list)
     lr_decay_factor: float = 0.1
-    ema: float | None = None
+    ema: float | None = 0.999
     patience: int | None = None
     eval_every: int | None = None
     eval_num: int = 1000
@@ -90,6 +92,15 @@ class TrainConfig:
             return cls(**{key: value for key, value in data.items() if key in known})
         except TypeError as exc:
             raise GantoolError(f"{source} has a setting of the wrong type ({exc})") from None
+
+
+def automatic_generator(num_classes: int) -> str:
+    """What `--gen auto` (the default) trains: the conditional cgan when the data has class labels, else dcgan.
+
+    Measured on the default budget, the label lets G learn each class's shape far sooner: Fréchet distance 5.4
+    for cgan against 55 for the unconditional dcgan with the same settings (docs/evaluation.md).
+    """
+    return "cgan" if num_classes else "dcgan"
 
 
 def parse_number_list(text: str, kind: type, name: str) -> list:

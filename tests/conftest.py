@@ -13,8 +13,8 @@ import pytest
 from gantool.cli import main
 
 # Small models and few steps: every training test finishes in seconds on 2 CPU cores.
-TINY = ["--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size", "16", "--max-steps", "3",
-        "--log-every", "1", "--quiet"]
+TINY = ["--gen", "dcgan", "--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size", "16",
+        "--max-steps", "3", "--log-every", "1", "--quiet"]
 
 
 @dataclass

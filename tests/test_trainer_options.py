@@ -24,7 +24,7 @@ TINY_OPTIONS = {"gen": {"depth": 8}, "disc": {"depth": 8}}
 
 def make_trainer(run_dir: Path, **settings) -> Trainer:
     """A tiny CPU trainer on mnist5k, built the way `gantool train` builds one."""
-    config = TrainConfig(options=TINY_OPTIONS, batch_size=8, device="cpu", **settings)
+    config = TrainConfig(**{"gen": "dcgan", "options": TINY_OPTIONS, "batch_size": 8, "device": "cpu", **settings})
     torch.manual_seed(config.seed)
     parts = build_parts(load_registry(), gen=config.gen, disc=config.disc, loss=config.loss,
                         dataset=config.dataset, options=config.options)
