@@ -31,8 +31,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, classifier scores, floor."""
         from gantool.errors import GantoolError
-        from gantool.evaluation.digits import EXTRACTOR_NAME as DIGITS
         from gantool.evaluation.evaluator import build_evaluator
+        from gantool.evaluation.reference import overlap_note
         from gantool.exported import load_generator, run_data
         from gantool.trainer import pick_device
 
@@ -59,9 +59,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         result = {"source": str(source), "generator": loaded.state["generator"],
                   "step": 0 if untrained else loaded.state.get("step"), "untrained": untrained,
                   **evaluator.measure(generator, num=num, seed=seed, noise=loaded.state.get("noise", "normal"))}
-        if result["protocol"]["extractor"] == DIGITS and dataset == "mnist5k" and data_options.get("split") != "train":
-            result["protocol"]["note"] = ("the generator was trained on mnist5k digits that include the held-out "
-                                          "reference; train with --set data.split=train for a strict protocol")
+        note = overlap_note(registry(), evaluator.real, dataset, data_options)
+        if note:
+            result["protocol"]["note"] = note
         if json_:
             print(json.dumps(result, indent=2))
         else:
