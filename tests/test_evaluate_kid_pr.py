@@ -38,7 +38,7 @@ def test_a_hand_computed_kid():
     # Across: k(0, 2) = k(0, 3) = 1, k(1, 2) = 27, k(1, 3) = 64, mean 93 / 4. MMD^2 = 1 + 343 - 2 * 23.25.
     x, y = np.array([[0.0], [1.0]]), np.array([[2.0], [3.0]])
     assert mmd2_unbiased(x, y) == pytest.approx(297.5)
-    mean, spread = kid(x, y, subsets=4, size=2)  # every subset is the whole set
+    mean, spread = kid(x, y, subsets=4)  # subsets have at least 2 vectors: here every subset is the whole set
     assert mean == pytest.approx(297.5) and spread == pytest.approx(0.0, abs=1e-9)
 
 
@@ -56,10 +56,10 @@ def test_kid_is_the_mean_and_spread_of_subset_estimates(monkeypatch, precompute)
         monkeypatch.setattr(kid_module, "PRECOMPUTE_ENTRIES", 0)
     draw = np.random.default_rng(5)
     expected = []
-    for _ in range(6):
-        rows, cols = draw.choice(12, 6, replace=False), draw.choice(9, 6, replace=False)
+    for _ in range(6):  # subsets of 4: at most half the smaller set
+        rows, cols = draw.choice(12, 4, replace=False), draw.choice(9, 4, replace=False)
         expected.append(direct_mmd2(x[rows], y[cols]))
-    mean, spread = kid(x, y, subsets=6, size=6, seed=5)
+    mean, spread = kid(x, y, subsets=6, size=1000, seed=5)
     assert mean == pytest.approx(np.mean(expected), rel=1e-9) and spread == pytest.approx(np.std(expected), rel=1e-9)
 
 

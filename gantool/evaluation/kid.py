@@ -52,8 +52,9 @@ def _mmd2_of_subsets(x: np.ndarray, y: np.ndarray, rows: np.ndarray, cols: np.nd
 
 
 def subset_size(count_x: int, count_y: int, size: int = SUBSET_SIZE) -> int:
-    """The subset size used for sets of these sizes: `size`, or the smaller set when it has fewer vectors."""
-    return min(size, count_x, count_y)
+    """The subset size for sets of these sizes: `size`, at most half the smaller set (so subsets differ and
+    their spread means something; gantool's digit reference has only 500 images), at least 2."""
+    return min(size, max(2, min(count_x, count_y) // 2))
 
 
 def kid(x: np.ndarray, y: np.ndarray, *, subsets: int = SUBSETS, size: int = SUBSET_SIZE,
@@ -61,9 +62,9 @@ def kid(x: np.ndarray, y: np.ndarray, *, subsets: int = SUBSETS, size: int = SUB
     """(mean, standard deviation) of the unbiased MMD² over `subsets` random pairs of subsets, each drawn
     without replacement with subset_size(len(x), len(y), size) vectors from each set."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    count = subset_size(len(x), len(y), size)
-    if count < 2:
+    if len(x) < 2 or len(y) < 2:
         raise ValueError(f"KID needs at least two vectors per set, got {len(x)} and {len(y)}")
+    count = subset_size(len(x), len(y), size)
     rng = np.random.default_rng(seed)
     picks = [(rng.choice(len(x), count, replace=False), rng.choice(len(y), count, replace=False))
              for _ in range(subsets)]
