@@ -120,11 +120,6 @@ class Evaluator:
 
     def measure_images(self, images: torch.Tensor, *, seed: int = 0) -> dict[str, Any]:
         """Scores of images made elsewhere (uint8, N x C x H x W), the protocol, and the floor for as many."""
-        shape, expected = tuple(images.shape[1:]), tuple(self.reference.images.shape[1:])
-        if shape != expected:
-            raise GantoolError(f"the images are {'x'.join(map(str, shape))} but the reference "
-                               f"({self.reference.description}) is {'x'.join(map(str, expected))}; choose real "
-                               "images of the same shape with --dataset NAME and --set data.KEY=VALUE")
         if len(images) < 2:
             raise GantoolError(f"{len(images)} image is too few to fit a covariance; give at least 2 (1000 or more "
                                "is sensible)")
@@ -161,8 +156,15 @@ def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: P
 
 def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"], dataset: str,
                   data_options: Mapping[str, Any], *, inception_weights: Path | None, device: torch.device,
-                  neighbours: int = NEIGHBOURS) -> Evaluator:
-    """An evaluator with this extractor against the real images of `dataset` built with `data_options`."""
+                  neighbours: int = NEIGHBOURS, shape: tuple[int, ...] | None = None) -> Evaluator:
+    """An evaluator with this extractor against the real images of `dataset` built with `data_options`; with
+    `shape`, the real images must have it (checked before any extraction)."""
+    real = real_parts(registry, dataset, data_options)
+    found = tuple(real.reference.images.shape[1:])
+    if shape is not None and found != shape:
+        raise GantoolError(f"the images are {'x'.join(map(str, shape))} but the reference ({real.reference.description}"
+                           f") is {'x'.join(map(str, found))}; choose real images of that shape with --dataset NAME "
+                           "and --set data.KEY=VALUE")
     if extractor == "digits":
         from gantool.evaluation.digits import DigitExtractor
 
@@ -171,8 +173,7 @@ def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"],
         from gantool.evaluation.inception import InceptionExtractor, find_weights
 
         extract = InceptionExtractor(find_weights(inception_weights), device)
-    return Evaluator(extract, extract.name, extract.sha256, extract.image_size,
-                     real_parts(registry, dataset, data_options), neighbours=neighbours)
+    return Evaluator(extract, extract.name, extract.sha256, extract.image_size, real, neighbours=neighbours)
 
 
 def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoice, dataset: str,
