@@ -20,7 +20,7 @@ EVAL_SAMPLES = 1000
 METRIC = "frechet_distance"
 LOGGED = ("frechet_distance", "kid", "kid_std", "precision", "recall", "classifier_score", "classes_covered",
           "class_entropy_bits", "label_accuracy")
-"""KID and precision/recall cost about a third of the samples' extraction at 1,000 digits, so they are logged too."""
+"""KID and precision/recall add about a tenth to an evaluation of 1,000 default DCGAN samples: logged too."""
 
 
 class TrainingEvaluation:
