@@ -176,13 +176,18 @@ def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"],
     return Evaluator(extract, extract.name, extract.sha256, extract.image_size, real, neighbours=neighbours)
 
 
+def digit_evaluator(registry: Registry, device: torch.device, neighbours: int = NEIGHBOURS) -> Evaluator:
+    """The shipped digit classifier against the bundled digits' held-out part; the floor draws from the rest."""
+    return evaluator_for(registry, "digits", DIGIT_REFERENCE, {}, inception_weights=None, device=device,
+                         neighbours=neighbours)
+
+
 def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoice, dataset: str,
                     data_options: Mapping[str, Any], inception_weights: Path | None,
                     device: torch.device, neighbours: int = NEIGHBOURS) -> Evaluator:
     """The evaluator of a run: the digit classifier against its own reference (the held-out bundled digits),
     or Inception-v3 against the run's data."""
-    extractor = pick_extractor(spec, choice, inception_weights)
-    if extractor == "digits":
-        dataset, data_options = DIGIT_REFERENCE, {}
-    return evaluator_for(registry, extractor, dataset, data_options, inception_weights=inception_weights,
+    if pick_extractor(spec, choice, inception_weights) == "digits":
+        return digit_evaluator(registry, device, neighbours)
+    return evaluator_for(registry, "inception", dataset, data_options, inception_weights=inception_weights,
                          device=device, neighbours=neighbours)
