@@ -50,10 +50,12 @@ def _build(registry: Registry, dataset: str, options: Mapping[str, Any]) -> Data
     return build_dataset(component, resolve_options(component.factory, options, "data"))
 
 
-def _take(bundle: DatasetBundle, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _real(bundle: DatasetBundle, indices: torch.Tensor, description: str) -> RealImages:
+    """The images at `indices`, with their labels when the bundle holds them in memory."""
     if bundle.images is not None:
-        return bundle.images[indices], None if bundle.labels is None else bundle.labels[indices]
-    return torch.stack([bundle.dataset[int(i)][0] for i in indices]), None  # type: ignore[index]
+        labels = None if bundle.labels is None else bundle.labels[indices]
+        return RealImages(bundle.images[indices], description, labels)
+    return RealImages(torch.stack([bundle.dataset[int(i)][0] for i in indices]), description)  # type: ignore[index]
 
 
 def _whole(bundle: DatasetBundle, description: str) -> RealImages:
@@ -62,11 +64,6 @@ def _whole(bundle: DatasetBundle, description: str) -> RealImages:
     if len(bundle) > LARGEST_PART:
         order = torch.randperm(len(bundle), generator=torch.Generator().manual_seed(0))[:LARGEST_PART]
     return _real(bundle, order, description)
-
-
-def _real(bundle: DatasetBundle, indices: torch.Tensor, description: str) -> RealImages:
-    images, labels = _take(bundle, indices)
-    return RealImages(images, description, labels)
 
 
 def real_parts(registry: Registry, dataset: str, options: Mapping[str, Any]) -> RealParts:
