@@ -14,6 +14,8 @@ from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
 
+RUN_CONFIG = "config.toml"
+
 
 @dataclass
 class LoadedGenerator:
@@ -67,12 +69,17 @@ def export_path(source: Path) -> Path:
     return source / EXPORT_FILE if source.is_dir() else source
 
 
+def is_run_dir(folder: Path) -> bool:
+    """Whether a folder is a run directory (it holds an export or a run config), not a folder of images."""
+    return folder.is_dir() and ((folder / EXPORT_FILE).exists() or (folder / RUN_CONFIG).is_file())
+
+
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The dataset a generator was trained on and its options: from the run's config.toml when there is
     one, else the dataset name in the export with default options."""
     from gantool.config import read_config_file
 
-    config = source / "config.toml"
+    config = source / RUN_CONFIG
     if source.is_dir() and config.is_file():
         saved = read_config_file(config)
         return saved.get("dataset", state.get("dataset", "")), saved.get("options", {}).get("data", {})

@@ -108,6 +108,20 @@ class DataReport:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class EvaluationParts:
+    """How a dataset splits itself for evaluation: the option values that select its held-out part (the
+    reference samples are measured against) and a disjoint part (real images for the floor), with a
+    name for each. `gantool evaluate` builds both through the dataset's factory, so no dataset is named
+    in the core; a dataset without them is split into two fixed random halves.
+    """
+
+    reference: Mapping[str, Any]
+    floor: Mapping[str, Any]
+    reference_name: str = "held-out part"
+    floor_name: str = "train part"
+
+
 @dataclass
 class DatasetBundle:
     """What a dataset factory returns.
@@ -115,7 +129,7 @@ class DatasetBundle:
     `dataset` yields (image float in [-1, 1] shaped like `spec`, label int). Small sets also give
     `images` (uint8, N x C x H x W) and `labels` (int64, N) so the trainer indexes batches directly
     instead of decoding sample by sample. A dataset that reads files one by one may add a `report`
-    of what it converted, skipped and ignored.
+    of what it converted, skipped and ignored, and one with a held-out split its `evaluation_parts`.
     """
 
     spec: DataSpec
@@ -124,6 +138,7 @@ class DatasetBundle:
     labels: Tensor | None = None
     description: str = ""
     report: DataReport | None = None
+    evaluation_parts: EvaluationParts | None = None
 
     def __len__(self) -> int:
         if self.images is not None:

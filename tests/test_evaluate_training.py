@@ -19,6 +19,7 @@ def test_evaluations_are_logged_every_n_steps_and_at_the_end(cli, tmp_path):
     assert [line["step"] for line in logged] == [2, 4, 5]
     for line in logged:
         assert line["eval"]["frechet_distance"] > 0 and 1 <= line["eval"]["classifier_score"] <= 10
+        assert line["eval"]["kid"] > 0 and 0 <= line["eval"]["precision"] <= 1 and 0 <= line["eval"]["recall"] <= 1
         assert line["eval_protocol"]["samples"] == 60 and "held-out" in line["eval_protocol"]["reference"]
     assert logged[0]["eval"] != logged[1]["eval"], "the generator changed between evaluations"
 

@@ -18,7 +18,9 @@ from gantool.registry import Registry
 
 EVAL_SAMPLES = 1000
 METRIC = "frechet_distance"
-LOGGED = ("frechet_distance", "classifier_score", "classes_covered", "class_entropy_bits", "label_accuracy")
+LOGGED = ("frechet_distance", "kid", "kid_std", "precision", "recall", "classifier_score", "classes_covered",
+          "class_entropy_bits", "label_accuracy")
+"""KID and precision/recall add about a tenth to an evaluation of 1,000 default DCGAN samples: logged too."""
 
 
 class TrainingEvaluation:

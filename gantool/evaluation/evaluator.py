@@ -9,7 +9,6 @@ same way, which is the best a generator could hope to score.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +18,10 @@ import torch
 from gantool.errors import GantoolError
 from gantool.evaluation import scores
 from gantool.evaluation.frechet import feature_stats, frechet_from_stats
+from gantool.evaluation.kid import SUBSETS as KID_SUBSETS
+from gantool.evaluation.kid import kid, subset_size
+from gantool.evaluation.manifold import NEIGHBOURS, Manifold
+from gantool.evaluation.reference import DIGIT_REFERENCE, RealParts, real_parts
 from gantool.interfaces import DataSpec
 from gantool.noise import draw_noise
 from gantool.registry import Registry
@@ -27,15 +30,6 @@ ExtractorChoice = Literal["auto", "digits", "inception"]
 Extract = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
 DIGIT_SHAPE = (1, 28, 28)
 BATCH = 250
-GENERIC_REFERENCE_MAX = 10000
-
-
-@dataclass
-class RealImages:
-    """Real images (uint8, or floats in [-1, 1]) and a sentence saying which they are."""
-
-    images: torch.Tensor
-    description: str
 
 
 def _unit(images: torch.Tensor) -> torch.Tensor:
@@ -43,23 +37,39 @@ def _unit(images: torch.Tensor) -> torch.Tensor:
 
 
 class Evaluator:
-    """Fréchet distance and classifier scores of generated images, with the real-versus-real floor."""
+    """Fréchet distance, KID, precision/recall and classifier scores of images, with the real-versus-real floor."""
 
-    def __init__(self, extract: Extract, name: str, sha256: str, image_size: tuple[int, ...],
-                 reference: RealImages, floor_pool: RealImages) -> None:
+    def __init__(self, extract: Extract, name: str, sha256: str, image_size: tuple[int, ...], real: RealParts,
+                 *, neighbours: int = NEIGHBOURS) -> None:
         self.extract, self.name, self.sha256, self.image_size = extract, name, sha256, image_size
-        self.reference, self.floor_pool = reference, floor_pool
-        features, _ = self._features(reference.images)
-        self.reference_stats = feature_stats(features)
+        self.real, self.reference, self.floor_pool = real, real.reference, real.floor
+        self.neighbours = neighbours
+        self.reference_features, _ = self._features(real.reference.images)
+        self.reference_stats = feature_stats(self.reference_features)
+        self.reference_manifold = self._manifold(self.reference_features)
         self._floors: dict[tuple[int, int], dict[str, Any]] = {}
 
     def _features(self, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray | None]:
         feats, probs = zip(*(self.extract(_unit(chunk)) for chunk in images.split(BATCH)), strict=True)
         return torch.cat(feats).numpy(), None if probs[0] is None else torch.cat(probs).numpy()
 
-    def _scores(self, features: np.ndarray, probs: np.ndarray | None) -> dict[str, Any]:
-        result: dict[str, Any] = {"frechet_distance": frechet_from_stats(*feature_stats(features),
-                                                                          *self.reference_stats)}
+    def _manifold(self, features: np.ndarray) -> Manifold | None:
+        """The k-NN manifold, or None when the set has no more vectors than neighbours (too few to measure)."""
+        return Manifold(features, self.neighbours) if len(features) > self.neighbours else None
+
+    def _precision_recall(self, features: np.ndarray) -> tuple[float | None, float | None]:
+        """Precision and recall against the reference; None for both when a set is too small to measure."""
+        samples = self._manifold(features)
+        if samples is None or self.reference_manifold is None:
+            return None, None
+        return self.reference_manifold.share_inside(features), samples.share_inside(self.reference_features)
+
+    def _scores(self, features: np.ndarray, probs: np.ndarray | None, seed: int) -> dict[str, Any]:
+        kid_mean, kid_std = kid(features, self.reference_features, seed=seed)
+        precision, recall = self._precision_recall(features)
+        result: dict[str, Any] = {
+            "frechet_distance": frechet_from_stats(*feature_stats(features), *self.reference_stats),
+            "kid": kid_mean, "kid_std": kid_std, "precision": precision, "recall": recall}
         if probs is not None:
             histogram = scores.class_histogram(probs)
             result |= {"classifier_score": scores.classifier_score(probs),
@@ -94,7 +104,7 @@ class Evaluator:
         key = (min(num, len(self.floor_pool.images)), seed)
         if key not in self._floors:
             pick = torch.randperm(len(self.floor_pool.images), generator=torch.Generator().manual_seed(seed))
-            self._floors[key] = self._scores(*self._features(self.floor_pool.images[pick[:key[0]]]))
+            self._floors[key] = self._scores(*self._features(self.floor_pool.images[pick[:key[0]]]), seed)
         return self._floors[key]
 
     def measure(self, generator: Any, *, num: int, seed: int = 0, noise: str = "normal",
@@ -103,10 +113,21 @@ class Evaluator:
         if num < 2:
             raise GantoolError("--num must be at least 2 to fit a covariance; 1000 or more is sensible")
         features, probs, labels = self.sample_features(generator, num, seed, noise)
-        metrics = self._scores(features, probs)
+        metrics = self._scores(features, probs, seed)
         if labels is not None and probs is not None:
             metrics["label_accuracy"] = scores.label_accuracy(probs, labels)
-        result: dict[str, Any] = {"protocol": {**self.protocol(num, seed), "noise": noise}, "metrics": metrics}
+        return self._result(metrics, num, seed, with_floor, noise=noise)
+
+    def measure_images(self, images: torch.Tensor, *, seed: int = 0) -> dict[str, Any]:
+        """Scores of images made elsewhere (uint8, N x C x H x W), the protocol, and the floor for as many."""
+        if len(images) < 2:
+            raise GantoolError(f"{len(images)} image is too few to fit a covariance; give at least 2 (1000 or more "
+                               "is sensible)")
+        return self._result(self._scores(*self._features(images), seed), len(images), seed, with_floor=True)
+
+    def _result(self, metrics: dict[str, Any], num: int, seed: int, with_floor: bool,
+                **protocol: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {"protocol": {**self.protocol(num, seed), **protocol}, "metrics": metrics}
         if with_floor:
             result["floor"] = self.floor(num, seed)
             result["protocol"]["floor"] = (f"{min(num, len(self.floor_pool.images))} real images of "
@@ -116,56 +137,57 @@ class Evaluator:
     def protocol(self, num: int, seed: int) -> dict[str, Any]:
         return {"samples": num, "seed": seed, "reference": f"{len(self.reference.images)} real images of "
                 f"{self.reference.description}", "extractor": self.name, "extractor_sha256": self.sha256,
-                "image_size": list(self.image_size), "feature_dim": int(len(self.reference_stats[0]))}
+                "image_size": list(self.image_size), "feature_dim": int(len(self.reference_stats[0])),
+                "kid_subsets": KID_SUBSETS, "kid_subset_size": subset_size(num, len(self.reference.images)),
+                "neighbours": self.neighbours}
 
 
-def digit_evaluator(registry: Registry, device: torch.device) -> Evaluator:
-    """The shipped digit classifier against the held-out part of mnist5k; the floor draws from its train part."""
-    from gantool.evaluation.digits import DigitExtractor
-    from gantool.evaluation.reference import REFERENCE_DATASET, real_digits
+def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None
+                   ) -> Literal["digits", "inception"]:
+    """Digits for 1-channel 28x28 images (unless told otherwise or given Inception weights), else Inception-v3."""
+    shape = (spec.channels, spec.height, spec.width)
+    if choice == "digits" and shape != DIGIT_SHAPE:
+        raise GantoolError(f"the digit classifier measures 1x28x28 images, these are "
+                           f"{'x'.join(map(str, shape))}; use --extractor inception")
+    if choice == "digits" or (choice == "auto" and shape == DIGIT_SHAPE and inception_weights is None):
+        return "digits"
+    return "inception"
 
-    extractor = DigitExtractor(device)
-    heldout, _ = real_digits(registry, "heldout")
-    train, _ = real_digits(registry, "train")
-    return Evaluator(extractor, extractor.name, extractor.sha256, extractor.image_size,
-                     RealImages(heldout, f"the {REFERENCE_DATASET} held-out part"),
-                     RealImages(train, f"the {REFERENCE_DATASET} train part"))
+
+def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"], dataset: str,
+                  data_options: Mapping[str, Any], *, inception_weights: Path | None, device: torch.device,
+                  neighbours: int = NEIGHBOURS, shape: tuple[int, ...] | None = None) -> Evaluator:
+    """An evaluator with this extractor against the real images of `dataset` built with `data_options`; with
+    `shape`, the real images must have it (checked before any extraction)."""
+    real = real_parts(registry, dataset, data_options)
+    found = tuple(real.reference.images.shape[1:])
+    if shape is not None and found != shape:
+        raise GantoolError(f"the images are {'x'.join(map(str, shape))} but the reference ({real.reference.description}"
+                           f") is {'x'.join(map(str, found))}; choose real images of that shape with --dataset NAME "
+                           "and --set data.KEY=VALUE")
+    if extractor == "digits":
+        from gantool.evaluation.digits import DigitExtractor
+
+        extract: Any = DigitExtractor(device)
+    else:
+        from gantool.evaluation.inception import InceptionExtractor, find_weights
+
+        extract = InceptionExtractor(find_weights(inception_weights), device)
+    return Evaluator(extract, extract.name, extract.sha256, extract.image_size, real, neighbours=neighbours)
 
 
-def inception_evaluator(registry: Registry, dataset: str, data_options: Mapping[str, Any],
-                        weights: Path | None, device: torch.device) -> Evaluator:
-    """Inception-v3 features against half of the run's data; the floor draws from the other half."""
-    from gantool.evaluation.inception import InceptionExtractor, find_weights
-    from gantool.options import resolve_options
-
-    extractor = InceptionExtractor(find_weights(weights), device)
-    component = registry.get("dataset", dataset)
-    bundle = component.factory(**resolve_options(component.factory, data_options, "data"))
-    count = len(bundle)
-    order = torch.randperm(count, generator=torch.Generator().manual_seed(0))
-    half = min(count // 2, GENERIC_REFERENCE_MAX)
-    if half < 2:
-        raise GantoolError(f"dataset {dataset!r} has {count} images; evaluate needs at least 4 real images")
-
-    def take(indices: torch.Tensor) -> torch.Tensor:
-        if bundle.images is not None:
-            return bundle.images[indices]
-        return torch.stack([bundle.dataset[int(i)][0] for i in indices])
-
-    described = f"{dataset} {dict(data_options) or ''}".strip()
-    return Evaluator(extractor, extractor.name, extractor.sha256, extractor.image_size,
-                     RealImages(take(order[:half]), f"{described} (a fixed random half)"),
-                     RealImages(take(order[half:2 * half]), f"{described} (the other half)"))
+def digit_evaluator(registry: Registry, device: torch.device, neighbours: int = NEIGHBOURS) -> Evaluator:
+    """The shipped digit classifier against the bundled digits' held-out part; the floor draws from the rest."""
+    return evaluator_for(registry, "digits", DIGIT_REFERENCE, {}, inception_weights=None, device=device,
+                         neighbours=neighbours)
 
 
 def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoice, dataset: str,
                     data_options: Mapping[str, Any], inception_weights: Path | None,
-                    device: torch.device) -> Evaluator:
-    """Digits for 1-channel 28x28 images (unless told otherwise), Inception-v3 for everything else."""
-    shape = (spec.channels, spec.height, spec.width)
-    if choice == "digits" and shape != DIGIT_SHAPE:
-        raise GantoolError(f"the digit classifier measures 1x28x28 images, this generator makes "
-                           f"{'x'.join(map(str, shape))}; use --extractor inception")
-    if choice == "digits" or (choice == "auto" and shape == DIGIT_SHAPE and inception_weights is None):
-        return digit_evaluator(registry, device)
-    return inception_evaluator(registry, dataset, data_options, inception_weights, device)
+                    device: torch.device, neighbours: int = NEIGHBOURS) -> Evaluator:
+    """The evaluator of a run: the digit classifier against its own reference (the held-out bundled digits),
+    or Inception-v3 against the run's data."""
+    if pick_extractor(spec, choice, inception_weights) == "digits":
+        return digit_evaluator(registry, device, neighbours)
+    return evaluator_for(registry, "inception", dataset, data_options, inception_weights=inception_weights,
+                         device=device, neighbours=neighbours)

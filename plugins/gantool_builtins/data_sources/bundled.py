@@ -9,11 +9,13 @@ from importlib import resources
 import torch
 from safetensors.torch import load
 
-from gantool.interfaces import DatasetBundle
+from gantool.interfaces import DatasetBundle, EvaluationParts
 from gantool_builtins.data_sources.tensors import in_memory_bundle, resize_uint8
 
 MNIST5K_FILE = "mnist5k.safetensors.gz"
 SPLITS = ("all", "train", "heldout")
+PARTS = EvaluationParts(reference={"split": "heldout"}, floor={"split": "train"})
+"""`gantool evaluate` measures against the held-out digits and draws the floor from the other nine tenths."""
 
 
 def heldout_mask(labels: torch.Tensor) -> torch.Tensor:
@@ -43,4 +45,5 @@ def load_mnist5k(*, image_size: int = 28, classes: Iterable[int] = range(10), sp
     labels = labels[keep]
     chosen = "" if len(set(classes)) == 10 else f"{','.join(map(str, sorted(set(classes))))}; "
     part = "" if split == "all" else f", {split} part"
-    return in_memory_bundle(images, labels, 10, f"MNIST, {len(labels):,} digits ({chosen}bundled{part})")
+    return in_memory_bundle(images, labels, 10, f"MNIST, {len(labels):,} digits ({chosen}bundled{part})",
+                            evaluation_parts=PARTS)

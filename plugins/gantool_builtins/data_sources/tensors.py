@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from gantool.interfaces import DataReport, DatasetBundle, DataSpec
+from gantool.interfaces import DataReport, DatasetBundle, DataSpec, EvaluationParts
 
 
 def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -34,8 +34,9 @@ class TensorImages(Dataset):
 
 
 def in_memory_bundle(images: torch.Tensor, labels: torch.Tensor, num_classes: int, description: str,
-                     report: DataReport | None = None) -> DatasetBundle:
+                     report: DataReport | None = None,
+                     evaluation_parts: EvaluationParts | None = None) -> DatasetBundle:
     """A bundle of uint8 images (N, C, S, S) and int64 labels held in memory, its spec read off the tensor."""
     channels, height, width = images.shape[1:]
     spec = DataSpec(channels=channels, height=height, width=width, num_classes=num_classes)
-    return DatasetBundle(spec, TensorImages(images, labels), images, labels, description, report)
+    return DatasetBundle(spec, TensorImages(images, labels), images, labels, description, report, evaluation_parts)
