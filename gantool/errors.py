@@ -1,5 +1,7 @@
 """Errors a user can cause and fix; the CLI prints them as one line and exits with their code."""
 
+from collections.abc import Sequence
+
 
 class GantoolError(Exception):
     """A problem the user can fix: the message names the problem and the fix."""
@@ -21,3 +23,8 @@ class ReplicaMismatchError(GantoolError):
 
 class GantoolWarning(UserWarning):
     """Something the user should know that does not stop the command; the CLI prints it as one line."""
+
+
+def one_of(words: Sequence[str]) -> str:
+    """Alternatives as a message lists them: "gen, disc, loss or data"."""
+    return " or ".join((", ".join(words[:-1]), words[-1])) if len(words) > 1 else "".join(words)

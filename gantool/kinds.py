@@ -31,7 +31,3 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 PREFIXES = tuple(BY_PREFIX)
 
-
-def one_of(words: tuple[str, ...] | list[str]) -> str:
-    """Words as a sentence lists alternatives: "gen, disc, loss or data"."""
-    return " or ".join((", ".join(words[:-1]), words[-1])) if len(words) > 1 else "".join(words)

@@ -1,7 +1,8 @@
 """The table of part kinds is the one place a kind is declared: hooks, prefixes and messages follow it."""
 
 from gantool import hookspecs
-from gantool.kinds import KINDS, PREFIXES, one_of
+from gantool.errors import one_of
+from gantool.kinds import KINDS, PREFIXES
 from gantool.options import parse_set_arguments
 
 

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from gantool.kinds import PREFIXES, one_of
+from gantool.errors import one_of
+from gantool.kinds import PREFIXES
 
 SetOption = Annotated[
     list[str] | None,

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gantool.errors import GantoolError
-from gantool.kinds import KINDS, one_of
+from gantool.errors import GantoolError, one_of
+from gantool.kinds import KINDS
 from gantool.registry import Registry
 
 
