@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
 from gantool.health import nonfinite_names
+from gantool.rundir import RunDir
 
 if TYPE_CHECKING:
     import torch
 
-CHECKPOINT_DIR = "checkpoints"
-LATEST_POINTER = "latest.json"
-EXPORT_FILE = "generator.safetensors"
 FORMAT = "gantool-checkpoint-1"
 EXPORT_FORMAT = "gantool-generator-1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
@@ -172,18 +170,18 @@ def unflatten_state_dict(skeleton: Any, tensors: Mapping[str, torch.Tensor]) -> 
 
 
 def checkpoint_path(run_dir: Path, step: int) -> Path:
-    return run_dir / CHECKPOINT_DIR / f"step-{step:09d}.safetensors"
+    """The checkpoint file of a step (nine digits, so names sort by step)."""
+    return RunDir(run_dir).checkpoints / f"step-{step:09d}.safetensors"
 
 
 def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
     """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
-    atomic_write_text(run_dir / CHECKPOINT_DIR / LATEST_POINTER, json.dumps({"checkpoint": checkpoint.name}))
+    atomic_write_text(RunDir(run_dir).latest_pointer, json.dumps({"checkpoint": checkpoint.name}))
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
     """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
-    folder = run_dir / CHECKPOINT_DIR
-    pointer = folder / LATEST_POINTER
+    folder, pointer = RunDir(run_dir).checkpoints, RunDir(run_dir).latest_pointer
     if pointer.is_file():
         try:
             name = json.loads(pointer.read_text())["checkpoint"]
@@ -202,7 +200,7 @@ def _checkpoints(folder: Path) -> list[Path]:
 
 def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
     """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
-    folder = run_dir / CHECKPOINT_DIR
+    folder = RunDir(run_dir).checkpoints
     for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
         stale.unlink(missing_ok=True)
     if keep <= 0:

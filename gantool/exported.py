@@ -9,10 +9,11 @@ from typing import Any
 import torch
 
 from gantool.assembly import build_generator
-from gantool.checkpoint import EXPORT_FILE, EXPORT_FORMAT, load_tensors
+from gantool.checkpoint import EXPORT_FORMAT, load_tensors
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
+from gantool.rundir import RunDir, finished_export
 
 
 @dataclass
@@ -62,29 +63,18 @@ class LoadedGenerator:
         return getattr(self.generator, "num_classes", 0)
 
 
-def export_path(source: Path) -> Path:
-    """The export file of a run directory, or the file itself."""
-    return source / EXPORT_FILE if source.is_dir() else source
-
-
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The dataset a generator was trained on and its options: from the run's config.toml when there is
     one, else the dataset name in the export with default options."""
-    from gantool.config import read_config_file
-
-    config = source / "config.toml"
-    if source.is_dir() and config.is_file():
-        saved = read_config_file(config)
+    if source.is_dir() and RunDir(source).is_run:
+        saved = RunDir(source).read_config()
         return saved.get("dataset", state.get("dataset", "")), saved.get("options", {}).get("data", {})
     return state.get("dataset", ""), {}
 
 
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
     """Rebuild the exported generator through its plugin and load its weights (no code runs from the file)."""
-    path = export_path(source)
-    if source.is_dir() and not path.exists():
-        raise GantoolError(f"{source} has no {EXPORT_FILE}: the run has not finished; train it to the end or "
-                           f"resume it with gantool train --resume {source}")
+    path = finished_export(source)
     tensors, state = load_tensors(path)
     if state.get("format") != EXPORT_FORMAT:
         raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "

@@ -15,7 +15,6 @@ from gantool import __version__
 from gantool.assembly import Parts
 from gantool.batches import BatchSource
 from gantool.checkpoint import (
-    EXPORT_FILE,
     EXPORT_FORMAT,
     FORMAT,
     checkpoint_path,
@@ -46,6 +45,7 @@ from gantool.plots import grids_to_gif, plot_losses
 from gantool.precision import autocast_for
 from gantool.progress import TrainingDisplay
 from gantool.rngstate import capture_rng, restore_rng
+from gantool.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
 from gantool.schedules import step_decay
 from gantool.signals import StopRequest, TrainingStopped, any_rank
 from gantool.stopping import Patience
@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation
 
 SAMPLE_COUNT = 64
-BEST_CHECKPOINT = "best.safetensors"
-BEST_EXPORT = "generator-best.safetensors"
 METRIC_NAMES = ("d_loss", "d_real", "d_fake", "g_loss", "d_x", "d_g_z")
 
 
@@ -95,13 +93,10 @@ class StepMeter:
 
 @dataclass
 class TrainResult:
-    """Where a finished (or stopped) run left its files."""
+    """Where a finished run left its export and its final sample grid."""
 
-    run_dir: Path
-    step: int
     export: Path
     samples: Path
-    stopped_early: bool = False
 
 
 class Trainer:
@@ -109,7 +104,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
                  cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None) -> None:
-        self.config, self.parts, self.run_dir, self.plugins = config, parts, run_dir, plugins
+        self.config, self.parts, self.run, self.plugins = config, parts, RunDir(run_dir), plugins
         self.evaluation = evaluation
         self.cluster = cluster or Cluster()
         self.device = self.cluster.local_device(pick_device(config.device))
@@ -160,7 +155,7 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
-        metrics_path = self.run_dir / "metrics.jsonl" if self.cluster.is_main else Path(os.devnull)
+        metrics_path = self.run.metrics if self.cluster.is_main else Path(os.devnull)
         with metrics_path.open("a", encoding="utf-8") as metrics, display:
             while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
@@ -179,12 +174,12 @@ class Trainer:
                         break
         if self.tensorboard is not None:
             self.tensorboard.close()
-        samples, export = self.run_dir / "samples" / "final.png", self.run_dir / EXPORT_FILE
+        samples, export = self.run.sample_grid(None), self.run.export
         if self.cluster.is_main:
             self.save_samples(samples)
             self.export(export)
             self.save_plots()
-        return TrainResult(self.run_dir, self.step, export, samples, self.stopped_early)
+        return TrainResult(export, samples)
 
     def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
         """Log, sample and checkpoint at their intervals (and always after the last step)."""
@@ -202,7 +197,7 @@ class Trainer:
                 self.tensorboard.write(self.step, values)
             display.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
-            self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
+            self.save_samples(self.run.sample_grid(self.step))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
 
@@ -223,14 +218,14 @@ class Trainer:
         if self.patience is None:
             return
         if self.patience.update(value, epoch):
-            self.save_checkpoint(self.run_dir / "checkpoints" / BEST_CHECKPOINT)
+            self.save_checkpoint(self.run.best_checkpoint)
             if self.cluster.is_main:
-                self.export(self.run_dir / BEST_EXPORT)
+                self.export(self.run.best_export)
         if self.patience.exhausted:
             self.stopped_early = True
             display.message(f"stopping early: {self.patience.name} has not improved for {self.patience.patience} "
                             f"{unit}; the best (epoch {self.patience.best_epoch}) is in {BEST_EXPORT} and "
-                            f"checkpoints/{BEST_CHECKPOINT}")
+                            f"{CHECKPOINTS}/{BEST_CHECKPOINT}")
 
     def evaluate(self, metrics: TextIO, display: TrainingDisplay) -> None:
         """Measure the sampler (every rank alike, so patience decides alike), log it, and feed --patience."""
@@ -348,9 +343,9 @@ class Trainer:
 
     def save_plots(self) -> None:
         """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""
-        records = [json.loads(line) for line in (self.run_dir / "metrics.jsonl").read_text().splitlines() if line]
-        plot_losses([r for r in records if "step" in r and "d_loss" in r], self.run_dir / "loss.png")
-        grids_to_gif(sorted((self.run_dir / "samples").glob("step-*.png")), self.run_dir / "samples.gif")
+        records = [json.loads(line) for line in self.run.metrics.read_text().splitlines() if line]
+        plot_losses([r for r in records if "step" in r and "d_loss" in r], self.run.loss_plot)
+        grids_to_gif(self.run.sample_grids(), self.run.samples_gif)
 
     def _tensors_and_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         tensors = {f"g.{k}": v for k, v in self.G.state_dict().items()}
@@ -386,14 +381,14 @@ class Trainer:
         if bad:  # never replace a good checkpoint with broken weights
             raise diverged(self.step, bad[0], self.last_checkpoint)
         if not self.cluster.is_main:
-            return path or checkpoint_path(self.run_dir, self.step)
+            return path or checkpoint_path(self.run.path, self.step)
         if path is not None:
             save_tensors(path, tensors, state)
             return path
-        path = checkpoint_path(self.run_dir, self.step)
+        path = checkpoint_path(self.run.path, self.step)
         save_tensors(path, tensors, state)
-        write_latest_pointer(self.run_dir, path)
-        prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
+        write_latest_pointer(self.run.path, path)
+        prune_checkpoints(self.run.path, self.config.keep, protect=(path,))
         self.last_checkpoint = path
         return path
 

@@ -6,7 +6,6 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +13,8 @@ import typer
 
 from gantool.commands.train_options import as_text, resolve_config, train_parameters
 from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
-from gantool.errors import GantoolError
 from gantool.registry import Registry
+from gantool.rundir import RunDir
 
 if TYPE_CHECKING:
     from gantool.distributed import Cluster
@@ -44,63 +43,25 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
 def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
     """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
-    check_resume_source(resume)
-    path = resume / "config.toml"
-    saved = TrainConfig.from_toml_dict(read_config_file(path), str(path))
+    run = RunDir(resume)
+    run.check_resume_source()
+    saved = TrainConfig.from_toml_dict(read_config_file(run.config), str(run.config))
     for name in ("epochs", "max_steps"):
         if name in given:
             setattr(saved, name, values[name])
     return saved
 
 
-def check_resume_source(resume: Path) -> None:
-    """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
-    from gantool.checkpoint import refuse_pickle
-
-    refuse_pickle(resume)
-    if resume.exists() and not resume.is_dir():
-        raise GantoolError(f"--resume takes a run directory, not the file {resume}: give the folder that "
-                           "holds config.toml and checkpoints/")
-
-
-def default_run_dir(config: TrainConfig) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stamp}-{config.gen.replace(':', '-')}-{config.dataset.replace(':', '-')}"
-
-
-def refuse_overwrite(run_dir: Path, *, resume: bool) -> None:
-    """An earlier run's folder is only ever continued, never overwritten."""
-    if not resume and (run_dir / "config.toml").exists():
-        raise GantoolError(f"{run_dir} already holds a run; continue it with --resume {run_dir} "
-                           "or choose another --out")
-
-
-def prepare_run_dir(run_dir: Path, *, resume: bool) -> None:
-    """Create the run directory, refusing to overwrite an earlier run and failing early if unwritable."""
-    refuse_overwrite(run_dir, resume=resume)
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        probe = run_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise GantoolError(f"cannot write to {run_dir}: {exc.strerror or exc}; choose a writable --out") from None
-
-
 def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, resume: Path | None,
                  quiet: bool = False) -> Path:
     """Check what can fail early, then train in every process of the (possibly one-process) group."""
-    from gantool.checkpoint import latest_checkpoint
     from gantool.distributed import process_group
     from gantool.precision import autocast_for
     from gantool.trainer import pick_device
 
     checkpoint = None
     if resume is not None:
-        check_resume_source(resume)
-        checkpoint = latest_checkpoint(resume)
-        if checkpoint is None:
-            raise GantoolError(f"{resume} has no checkpoint to resume from; start a new run with gantool train")
+        checkpoint = RunDir(resume).resume_checkpoint()
         out = resume
     autocast_for(config.precision, pick_device(config.device))  # refuse an unusable precision before any file
     if config.tensorboard:
@@ -128,14 +89,14 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     parts = build_parts(registry, gen=config.gen, disc=config.disc, loss=config.loss, dataset=config.dataset,
                         options=config.options, augment=config.augment)
     config.gen = parts.components["gen"].name if config.gen == AUTO_GENERATOR else config.gen  # rerun as trained
-    run_dir = Path(broadcast_text(cluster, os.fspath(out or default_run_dir(config))))
+    run = RunDir(Path(broadcast_text(cluster, os.fspath(out or RunDir.default(config.gen, config.dataset).path))))
     if cluster.is_main:
         warn_left_out(parts.data, config.dataset)
     if cluster.rank:
         torch.manual_seed(cluster.seed(config.seed))  # but each rank its own random draws from here on
     plugins = {kind: {"name": c.qualified_name, "package": c.plugin.package, "version": c.plugin.version}
                for kind, c in parts.components.items()}
-    refuse_overwrite(run_dir, resume=resume is not None)  # on every rank, before rank 0 writes anything
+    run.refuse_overwrite(resume=resume is not None)  # on every rank, before rank 0 writes anything
     evaluation = None
     if config.eval_every:  # built before any file is written: it fails early when no extractor fits the data
         from gantool.evaluation.during_training import training_evaluation
@@ -146,13 +107,13 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
                                          noise=config.noise)
     wait_for_all(cluster)
     if cluster.is_main:
-        prepare_run_dir(run_dir, resume=resume is not None)
-    trainer = Trainer(config, parts, run_dir, plugins, cluster, evaluation)
+        run.prepare(resume=resume is not None)
+    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
     record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
     if cluster.is_main:
-        atomic_write_text(run_dir / "config.toml", tomli_w.dumps(record))
+        atomic_write_text(run.config, tomli_w.dumps(record))
 
     display = TrainingDisplay(trainer.total_steps, quiet=quiet or not cluster.is_main)
     g_params = sum(p.numel() for p in trainer.G.parameters())
@@ -168,21 +129,21 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     display.message(describe_training(config))
     batch = f"batch {config.batch_size}" + (
         f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else "")
-    display.message(f"{trainer.total_steps} steps of {batch}, run directory {run_dir}")
+    display.message(f"{trainer.total_steps} steps of {batch}, run directory {run.path}")
     with trainer.stop.installed():
         try:
             result = trainer.train(display)
         except OSError as exc:  # metrics, samples or plots on a full or vanished disk: one line, nothing lost
-            raise write_error(Path(exc.filename or run_dir), exc) from None
+            raise write_error(Path(exc.filename or run.path), exc) from None
         except TrainingStopped as stopped:
             if cluster.is_main:
-                display.console.print(stop_message(trainer.stop, stopped, run_dir), highlight=False, soft_wrap=True)
+                display.console.print(stop_message(trainer.stop, stopped, run.path), highlight=False, soft_wrap=True)
             raise typer.Exit(trainer.stop.exit_code) from None
-    display.message(f"samples: {result.samples}  (animated: {run_dir / 'samples.gif'})\n"
-                    f"losses:  {run_dir / 'loss.png'}\nexport:  {result.export}")
+    display.message(f"samples: {result.samples}  (animated: {run.samples_gif})\n"
+                    f"losses:  {run.loss_plot}\nexport:  {result.export}")
     if cluster.is_main:
-        print(os.fspath(run_dir))
-    return run_dir
+        print(os.fspath(run.path))
+    return run.path
 
 
 def describe_training(config: TrainConfig) -> str:
