@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
 from gantool.health import nonfinite_names
-from gantool.rundir import RunDir
 
 if TYPE_CHECKING:
     import torch
@@ -31,7 +29,6 @@ TEMP_SUFFIX = ".tmp"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # a raw pickle's protocol opcode; the zip that torch.save writes
 PICKLE_ADVICE = ("gantool only reads .safetensors and never unpickles (convert it yourself with "
                  "safetensors.torch.save_file if you trust it)")
-CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -167,44 +164,3 @@ def unflatten_state_dict(skeleton: Any, tensors: Mapping[str, torch.Tensor]) -> 
             items = [unflatten_state_dict(v, tensors) for v in skeleton["__list__"]]
             return tuple(items) if skeleton.get("tuple") else items
     return skeleton
-
-
-def checkpoint_path(run_dir: Path, step: int) -> Path:
-    """The checkpoint file of a step (nine digits, so names sort by step)."""
-    return RunDir(run_dir).checkpoints / f"step-{step:09d}.safetensors"
-
-
-def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
-    """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
-    atomic_write_text(RunDir(run_dir).latest_pointer, json.dumps({"checkpoint": checkpoint.name}))
-
-
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
-    folder, pointer = RunDir(run_dir).checkpoints, RunDir(run_dir).latest_pointer
-    if pointer.is_file():
-        try:
-            name = json.loads(pointer.read_text())["checkpoint"]
-            # only a plain checkpoint name in this folder: a pointer must not lead anywhere else
-            if isinstance(name, str) and CHECKPOINT_NAME.fullmatch(name) and (folder / name).is_file():
-                return folder / name
-        except (json.JSONDecodeError, KeyError, TypeError, OSError, UnicodeDecodeError):
-            pass
-    candidates = _checkpoints(folder)
-    return candidates[-1] if candidates else None
-
-
-def _checkpoints(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.glob("step-*.safetensors") if CHECKPOINT_NAME.fullmatch(path.name))
-
-
-def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
-    """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
-    folder = RunDir(run_dir).checkpoints
-    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
-        stale.unlink(missing_ok=True)
-    if keep <= 0:
-        return
-    for old in _checkpoints(folder)[:-keep]:
-        if old not in protect:
-            old.unlink(missing_ok=True)

@@ -129,10 +129,14 @@ class Registry:
         return info
 
     def register_commands(self, app: Any) -> None:
-        """Let plugins add subcommands; a failing plugin is reported, not fatal."""
-        for impl in self.manager.hook.register_commands.get_hookimpls():
+        """Let plugins add subcommands, the built-ins first; a failing plugin is reported, not fatal.
+
+        A hook may take `app` alone, or also `registry` (a function returning this registry)."""
+        arguments = {"app": app, "registry": lambda: self}
+        impls = self.manager.hook.register_commands.get_hookimpls()
+        for impl in sorted(impls, key=lambda impl: self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION):
             try:
-                impl.function(app=app)
+                impl.function(**{name: arguments[name] for name in impl.argnames})
             except (Exception, SystemExit) as exc:
                 self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
 

@@ -6,11 +6,14 @@ asks a `RunDir` for its paths instead of spelling file names. Torch-free.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gantool.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
 from gantool.errors import GantoolError
 
 CONFIG = "config.toml"
@@ -24,6 +27,7 @@ BEST_CHECKPOINT = "best.safetensors"
 EXPORT = "generator.safetensors"
 BEST_EXPORT = "generator-best.safetensors"
 TENSORBOARD = "tensorboard"
+CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,6 @@ class RunDir:
 
     def check_resume_source(self) -> None:
         """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
-        from gantool.checkpoint import refuse_pickle
-
         refuse_pickle(self.path)
         if self.path.exists() and not self.path.is_dir():
             raise GantoolError(f"--resume takes a run directory, not the file {self.path}: give the folder that "
@@ -103,8 +105,6 @@ class RunDir:
 
     def resume_checkpoint(self) -> Path:
         """The checkpoint a resumed run continues from: the newest complete one."""
-        from gantool.checkpoint import latest_checkpoint
-
         self.check_resume_source()
         checkpoint = latest_checkpoint(self.path)
         if checkpoint is None:
@@ -123,3 +123,45 @@ def finished_export(source: Path) -> Path:
         raise GantoolError(f"{source} has no {EXPORT}: the run has not finished; train it to the end or "
                            f"resume it with gantool train --resume {source}")
     return export_of(source)
+
+
+# -- the checkpoints/ folder ---------------------------------------------------------------------
+def checkpoint_path(run_dir: Path, step: int) -> Path:
+    """The checkpoint file of a step (nine digits, so names sort by step)."""
+    return RunDir(run_dir).checkpoints / f"step-{step:09d}.safetensors"
+
+
+def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
+    """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
+    atomic_write_text(RunDir(run_dir).latest_pointer, json.dumps({"checkpoint": checkpoint.name}))
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
+    folder, pointer = RunDir(run_dir).checkpoints, RunDir(run_dir).latest_pointer
+    if pointer.is_file():
+        try:
+            name = json.loads(pointer.read_text())["checkpoint"]
+            # only a plain checkpoint name in this folder: a pointer must not lead anywhere else
+            if isinstance(name, str) and CHECKPOINT_NAME.fullmatch(name) and (folder / name).is_file():
+                return folder / name
+        except (json.JSONDecodeError, KeyError, TypeError, OSError, UnicodeDecodeError):
+            pass
+    candidates = _checkpoints(folder)
+    return candidates[-1] if candidates else None
+
+
+def _checkpoints(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("step-*.safetensors") if CHECKPOINT_NAME.fullmatch(path.name))
+
+
+def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
+    """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
+    folder = RunDir(run_dir).checkpoints
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
+        stale.unlink(missing_ok=True)
+    if keep <= 0:
+        return
+    for old in _checkpoints(folder)[:-keep]:
+        if old not in protect:
+            old.unlink(missing_ok=True)

@@ -17,13 +17,10 @@ from gantool.batches import BatchSource
 from gantool.checkpoint import (
     EXPORT_FORMAT,
     FORMAT,
-    checkpoint_path,
     flatten_state_dict,
     load_tensors,
-    prune_checkpoints,
     save_tensors,
     unflatten_state_dict,
-    write_latest_pointer,
 )
 from gantool.config import TrainConfig
 from gantool.distributed import (
@@ -45,7 +42,15 @@ from gantool.plots import grids_to_gif, plot_losses
 from gantool.precision import autocast_for
 from gantool.progress import TrainingDisplay
 from gantool.rngstate import capture_rng, restore_rng
-from gantool.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
+from gantool.rundir import (
+    BEST_CHECKPOINT,
+    BEST_EXPORT,
+    CHECKPOINTS,
+    RunDir,
+    checkpoint_path,
+    prune_checkpoints,
+    write_latest_pointer,
+)
 from gantool.schedules import step_decay
 from gantool.signals import StopRequest, TrainingStopped, any_rank
 from gantool.stopping import Patience

@@ -83,7 +83,7 @@ def show(result: dict[str, Any]) -> None:
     """Print a result as a table of generated-versus-real numbers under its protocol."""
     from rich.table import Table
 
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     protocol = result["protocol"]
     what = "freshly initialised (--untrained)" if result.get("untrained") else f"step {result['step']}"

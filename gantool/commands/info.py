@@ -14,7 +14,7 @@ from gantool.registry import Registry
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     @app.command("list-plugins")
     def list_plugins(

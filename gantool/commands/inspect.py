@@ -22,9 +22,9 @@ def sha256_of(path: Path) -> str:
 
 def describe_source(source: Path) -> dict[str, Any]:
     """Config, export metadata, latest checkpoint step and hashes of a run directory or an export file."""
-    from gantool.checkpoint import latest_checkpoint, load_tensors
+    from gantool.checkpoint import load_tensors
     from gantool.errors import GantoolError
-    from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of
+    from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
         raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")
@@ -65,7 +65,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
 def show(info: dict[str, Any]) -> None:
     """Print the description as short labelled lines."""
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     lines = [f"[bold]{info['source']}[/]"]
     config, export = info.get("config", {}), info.get("export", {})
