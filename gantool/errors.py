@@ -28,3 +28,8 @@ class GantoolWarning(UserWarning):
 def one_of(words: Sequence[str]) -> str:
     """Alternatives as a message lists them: "gen, disc, loss or data"."""
     return " or ".join((", ".join(words[:-1]), words[-1])) if len(words) > 1 else "".join(words)
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message cut to its first line (its type name when the message is empty), for one-line errors."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

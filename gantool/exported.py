@@ -1,19 +1,25 @@
-"""Load a generator export (or a run directory's) and rebuild the generator it describes."""
+"""Generator exports: write one at the end of a run, and rebuild the generator an export (or a run directory's)
+describes."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from gantool.assembly import build_generator
-from gantool.checkpoint import EXPORT_FORMAT, load_tensors
+from gantool import __version__
+from gantool.assembly import Parts, build_generator
+from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
 from gantool.rundir import RunDir, finished_export
+
+if TYPE_CHECKING:
+    from gantool.config import TrainConfig
 
 
 @dataclass
@@ -94,3 +100,16 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
                            "was it exported by another version of that plugin?") from None
     generator.to(device).eval()
     return LoadedGenerator(generator, spec, state, device)
+
+
+def write_export(path: Path, sampler: torch.nn.Module, parts: Parts, config: TrainConfig, step: int) -> Path:
+    """Save the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
+    component = parts.components["gen"]
+    state = {
+        "format": EXPORT_FORMAT, "gantool": __version__, "generator": component.qualified_name,
+        "options": parts.options["gen"], "spec": parts.data.spec.to_dict(), "step": step,
+        "plugin": {"package": component.plugin.package, "version": component.plugin.version},
+        "dataset": config.dataset, "noise": config.noise, "ema": config.ema,
+    }
+    save_tensors(path, sampler.state_dict(), json.loads(json.dumps(state, default=str)))
+    return path

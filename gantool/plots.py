@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from gantool.rundir import RunDir
 
 CURVES = (("d_loss", "D loss", (200, 60, 40)), ("g_loss", "G loss", (40, 90, 200)))
 MAX_FRAMES = 120
@@ -84,3 +87,10 @@ def grids_to_gif(frames: Sequence[Path], path: Path, *, frame_ms: int = 200, hol
     path.parent.mkdir(parents=True, exist_ok=True)
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
     return path
+
+
+def draw_run_pictures(run: RunDir) -> None:
+    """A run's loss curves from its metrics.jsonl, and its step grids as an animation."""
+    records = [json.loads(line) for line in run.metrics.read_text().splitlines() if line]
+    plot_losses([r for r in records if "step" in r and "d_loss" in r], run.loss_plot)
+    grids_to_gif(run.sample_grids(), run.samples_gif)

@@ -1,4 +1,5 @@
-"""The modules of gantool/ import each other without a cycle (lazy imports inside functions count too)."""
+"""The modules of gantool/ import each other without a cycle (lazy imports inside functions count too;
+imports for type hints only do not)."""
 
 import ast
 from pathlib import Path
@@ -13,10 +14,21 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node of a module except those under `if TYPE_CHECKING:` (type hints only, never imported)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            yield from (child for other in node.orelse for child in ast.walk(other))
+            continue
+        yield node
+        yield from runtime_nodes(node)
+
+
 def imports_of(path: Path, modules: set[str]) -> set[str]:
-    """The gantool modules a file imports anywhere in it (a `from package import module` counts the module)."""
+    """The gantool modules a file imports when it runs, lazy imports inside functions included (a `from
+    package import module` counts the module)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

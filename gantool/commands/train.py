@@ -17,6 +17,8 @@ from gantool.registry import Registry
 from gantool.rundir import RunDir
 
 if TYPE_CHECKING:
+    import torch
+
     from gantool.distributed import Cluster
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
@@ -55,25 +57,26 @@ def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> Tra
 def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, resume: Path | None,
                  quiet: bool = False) -> Path:
     """Check what can fail early, then train in every process of the (possibly one-process) group."""
+    from gantool.devices import autocast_for, pick_device
     from gantool.distributed import process_group
-    from gantool.precision import autocast_for
-    from gantool.trainer import pick_device
 
     checkpoint = None
     if resume is not None:
         checkpoint = RunDir(resume).resume_checkpoint()
         out = resume
-    autocast_for(config.precision, pick_device(config.device))  # refuse an unusable precision before any file
+    device = pick_device(config.device)
+    autocast_for(config.precision, device)  # refuse an unusable precision before any file
     if config.tensorboard:
         from gantool.tensorboard_log import require_tensorboard
 
         require_tensorboard()
-    with process_group(pick_device(config.device)) as cluster:
-        return _train_in(cluster, config, registry, out=out, resume=resume, checkpoint=checkpoint, quiet=quiet)
+    with process_group(device) as cluster:
+        return _train_in(cluster, cluster.local_device(device), config, registry, out=out, resume=resume,
+                         checkpoint=checkpoint, quiet=quiet)
 
 
-def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out: Path | None, resume: Path | None,
-              checkpoint: Path | None, quiet: bool) -> Path:
+def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, registry: Registry, *, out: Path | None,
+              resume: Path | None, checkpoint: Path | None, quiet: bool) -> Path:
     """The run itself, in every process of a distributed run; only rank 0 writes files and talks."""
     import tomli_w
     import torch
@@ -100,15 +103,13 @@ def _train_in(cluster: Cluster, config: TrainConfig, registry: Registry, *, out:
     evaluation = None
     if config.eval_every:  # built before any file is written: it fails early when no extractor fits the data
         from gantool.evaluation.during_training import training_evaluation
-        from gantool.trainer import pick_device
 
         evaluation = training_evaluation(registry, parts.data.spec, config.dataset, parts.options_config()["data"],
-                                         cluster.local_device(pick_device(config.device)), num=config.eval_num,
-                                         noise=config.noise)
+                                         device, num=config.eval_num, noise=config.noise)
     wait_for_all(cluster)
     if cluster.is_main:
         run.prepare(resume=resume is not None)
-    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation)
+    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
     record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
