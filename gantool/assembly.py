@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gantool.config import AUTO_GENERATOR, automatic_generator
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError, GantoolWarning, first_line
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.kinds import BY_NAME, BY_PREFIX, PREFIXES
 from gantool.options import options_to_config, resolve_options
@@ -42,11 +42,10 @@ def construct(component: Component, *args: Any, **options: Any) -> Any:
     except GantoolError:
         raise
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
         plugin = component.plugin
         raise GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
-                           f"{plugin.version}) failed to build: {type(exc).__name__}: {first}; report it to the "
-                           f"plugin's authors or choose another {component.kind}") from None
+                           f"{plugin.version}) failed to build: {type(exc).__name__}: {first_line(exc, '')}; report it "
+                           f"to the plugin's authors or choose another {component.kind}") from None
 
 
 def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:
@@ -156,9 +155,8 @@ def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str,
     except GantoolError:
         raise
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
         raise GantoolError(f"generator {gen_name!r} and discriminator {disc_name!r} do not fit this data "
-                           f"{expected[1:]}: {first}") from None
+                           f"{expected[1:]}: {first_line(exc)}") from None
     finally:
         generator.train(was_training[0]), discriminator.train(was_training[1])
     if tuple(logits.shape) != (2,):

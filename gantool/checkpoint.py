@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, first_line
 from gantool.health import nonfinite_names
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         if _starts_like_pickle(path):
             raise GantoolError(f"{path.name} is a pickle-based PyTorch file under another name; "
                                + PICKLE_ADVICE) from None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GantoolError(f"{path} is not a readable safetensors file ({first}); it may be truncated") from None
+        raise GantoolError(f"{path} is not a readable safetensors file ({first_line(exc)}); it may be "
+                           "truncated") from None
     if not isinstance(state, dict):
         raise GantoolError(f"{path} has malformed gantool metadata: it was not written by gantool")
     bad = nonfinite_names(tensors)

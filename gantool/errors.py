@@ -30,6 +30,7 @@ def one_of(words: Sequence[str]) -> str:
     return " or ".join((", ".join(words[:-1]), words[-1])) if len(words) > 1 else "".join(words)
 
 
-def first_line(exc: BaseException) -> str:
-    """An exception's message cut to its first line (its type name when the message is empty), for one-line errors."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def first_line(exc: BaseException, empty: str | None = None) -> str:
+    """An exception's message cut to its first line, for one-line errors; `empty` (by default the exception's
+    type name) when it has no message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__ if empty is None else empty])[0]

@@ -13,7 +13,7 @@ import torch
 from gantool import __version__
 from gantool.assembly import Parts, build_generator
 from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
 from gantool.rundir import RunDir, finished_export
@@ -95,8 +95,7 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
     try:
         generator.load_state_dict(tensors)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise GantoolError(f"{path} does not fit generator {state['generator']} ({first}); "
+        raise GantoolError(f"{path} does not fit generator {state['generator']} ({first_line(exc)}); "
                            "was it exported by another version of that plugin?") from None
     generator.to(device).eval()
     return LoadedGenerator(generator, spec, state, device)
