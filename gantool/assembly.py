@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gantool.config import AUTO_GENERATOR, automatic_generator
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError, GantoolWarning, first_line
 from gantool.interfaces import DatasetBundle, DataSpec
+from gantool.kinds import BY_NAME, BY_PREFIX, PREFIXES
 from gantool.options import options_to_config, resolve_options
 from gantool.registry import Component, Registry
 
@@ -41,18 +42,21 @@ def construct(component: Component, *args: Any, **options: Any) -> Any:
     except GantoolError:
         raise
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
         plugin = component.plugin
         raise GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
-                           f"{plugin.version}) failed to build: {type(exc).__name__}: {first}; report it to the "
-                           f"plugin's authors or choose another {component.kind}") from None
+                           f"{plugin.version}) failed to build: {type(exc).__name__}: {first_line(exc, '')}; report it "
+                           f"to the plugin's authors or choose another {component.kind}") from None
 
 
 def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:
     """Build a generator by name with checked options (used to rebuild exports)."""
     component = registry.get("generator", name)
-    options = resolve_options(component.factory, raw, "gen")
-    return construct(component, spec, **options)
+    return build_part(component, resolve_options(component.factory, raw, "gen"), spec)
+
+
+def build_part(component: Component, options: Mapping[str, Any], spec: DataSpec) -> Any:
+    """Build a non-dataset part, giving it the DataSpec when its kind's factories take one."""
+    return construct(component, *((spec,) if BY_NAME[component.kind].takes_spec else ()), **options)
 
 
 def build_dataset(component: Component, options: Mapping[str, Any]) -> DatasetBundle:
@@ -88,36 +92,36 @@ def build_parts(
 ) -> Parts:
     """Resolve and construct G, D, loss, data (and the augmentation, if any), checking every option before
     building anything heavy; with `gen` "auto" the architecture (and its options) follow the data's labels."""
-    automatic = gen == AUTO_GENERATOR
-    components = {"loss": registry.get("loss", loss), "data": registry.get("dataset", dataset)}
-    if not automatic:
-        components |= {"gen": registry.get("generator", gen), "disc": registry.get("discriminator", disc or gen)}
-    if augment is not None:
-        components["aug"] = registry.get("augmentation", augment)
-    elif options.get("aug"):
+    if augment is None and options.get("aug"):
         first = next(iter(options["aug"]))
         raise GantoolError(f"--set aug.{first} was given without --augment; name an augmentation (e.g. --augment "
                            "diffaugment) or drop the aug.* settings")
-    resolved = {
-        kind: resolve_options(component.factory, options.get(kind, {}), kind)
-        for kind, component in components.items()
-    }
+    automatic = gen == AUTO_GENERATOR
+    names = {"loss": loss, "data": dataset, "aug": augment}
+    components = _components(registry, names if automatic else {"gen": gen, "disc": disc or gen} | names)
+    resolved = _resolved(components, options)
     data = build_dataset(components["data"], resolved["data"])
-    if automatic:
+    if automatic:  # G and D are chosen now that the data's labels are known
         gen = automatic_generator(data.spec.num_classes)
-        components |= {"gen": registry.get("generator", gen), "disc": registry.get("discriminator", disc or gen)}
-        resolved |= {kind: resolve_options(components[kind].factory, options.get(kind, {}), kind)
-                     for kind in ("gen", "disc")}
-    order = ("gen", "disc", "loss", "data", "aug")
-    components = {kind: components[kind] for kind in order if kind in components}
-    resolved = {kind: resolved[kind] for kind in order if kind in resolved}
-    generator = construct(components["gen"], data.spec, **resolved["gen"])
-    discriminator = construct(components["disc"], data.spec, **resolved["disc"])
-    loss_object = construct(components["loss"], **resolved["loss"])
-    augmentation = construct(components["aug"], **resolved["aug"]) if augment is not None else None
-    check_labels(generator, discriminator, data.spec, gen, disc or gen, dataset)
-    check_fit(generator, discriminator, data.spec, gen, disc or gen)
-    return Parts(generator, discriminator, loss_object, data, components, resolved, augmentation)
+        chosen = _components(registry, {"gen": gen, "disc": disc or gen})
+        components, resolved = components | chosen, resolved | _resolved(chosen, options)
+    components = {prefix: components[prefix] for prefix in PREFIXES if prefix in components}  # the table's order
+    resolved = {prefix: resolved[prefix] for prefix in components}
+    built = {prefix: build_part(component, resolved[prefix], data.spec)
+             for prefix, component in components.items() if prefix != "data"}
+    check_labels(built["gen"], built["disc"], data.spec, gen, disc or gen, dataset)
+    check_fit(built["gen"], built["disc"], data.spec, gen, disc or gen)
+    return Parts(built["gen"], built["disc"], built["loss"], data, components, resolved, built.get("aug"))
+
+
+def _components(registry: Registry, names: Mapping[str, str | None]) -> dict[str, Component]:
+    """The named parts by --set prefix, each resolved through the registry (parts not asked for are left out)."""
+    return {prefix: registry.get(BY_PREFIX[prefix].name, name) for prefix, name in names.items() if name}
+
+
+def _resolved(components: Mapping[str, Component], options: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Each part's options, checked against its factory's signature."""
+    return {prefix: resolve_options(c.factory, options.get(prefix, {}), prefix) for prefix, c in components.items()}
 
 
 def check_labels(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str, disc_name: str,
@@ -151,9 +155,8 @@ def check_fit(generator: Any, discriminator: Any, spec: DataSpec, gen_name: str,
     except GantoolError:
         raise
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
         raise GantoolError(f"generator {gen_name!r} and discriminator {disc_name!r} do not fit this data "
-                           f"{expected[1:]}: {first}") from None
+                           f"{expected[1:]}: {first_line(exc)}") from None
     finally:
         generator.train(was_training[0]), discriminator.train(was_training[1])
     if tuple(logits.shape) != (2,):

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from gantool.errors import GantoolError
+from gantool.images import from_uint8
 from gantool.interfaces import DatasetBundle
 
 GPU_DATA_SHARE = 0.25  # in-memory data may fill this share of a GPU's free memory; the rest is for training
@@ -32,9 +33,9 @@ class BatchSource:
     """Batches of (images in [-1, 1] on `device`, int64 labels) for a rank's shard of each epoch."""
 
     def __init__(self, data: DatasetBundle, batch_size: int, device: torch.device, seed: int, *,
-                 rank: int = 0, world_size: int = 1, workers: int = 0) -> None:
+                 rank: int = 0, world_size: int = 1) -> None:
         self.data, self.batch_size, self.device, self.seed = data, batch_size, device, seed
-        self.rank, self.world_size, self.workers = rank, world_size, workers
+        self.rank, self.world_size = rank, world_size
         self.size = len(data)
         self.steps_per_epoch = (self.size // world_size) // batch_size
         if self.steps_per_epoch == 0:
@@ -66,11 +67,11 @@ class BatchSource:
                     pin = self.device.type == "cuda"
                     images = (images.pin_memory() if pin else images).to(self.device, non_blocking=True)
                     labels = (labels.pin_memory() if pin else labels).to(self.device, non_blocking=True)
-                yield images.float().div_(127.5).sub_(1.0), labels
+                yield from_uint8(images), labels
             return
         assert self.data.dataset is not None
         loader = DataLoader(Subset(self.data.dataset, indices.tolist()), batch_size=self.batch_size,
-                            shuffle=False, num_workers=self.workers, drop_last=True,
+                            shuffle=False, drop_last=True,
                             pin_memory=self.device.type == "cuda")
         for images, labels in loader:
             yield images.to(self.device, non_blocking=True), torch.as_tensor(labels).to(self.device, non_blocking=True)

@@ -11,21 +11,17 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, first_line
 from gantool.health import nonfinite_names
 
 if TYPE_CHECKING:
     import torch
 
-CHECKPOINT_DIR = "checkpoints"
-LATEST_POINTER = "latest.json"
-EXPORT_FILE = "generator.safetensors"
 FORMAT = "gantool-checkpoint-1"
 EXPORT_FORMAT = "gantool-generator-1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
@@ -33,7 +29,6 @@ TEMP_SUFFIX = ".tmp"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # a raw pickle's protocol opcode; the zip that torch.save writes
 PICKLE_ADVICE = ("gantool only reads .safetensors and never unpickles (convert it yourself with "
                  "safetensors.torch.save_file if you trust it)")
-CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -111,8 +106,8 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         if _starts_like_pickle(path):
             raise GantoolError(f"{path.name} is a pickle-based PyTorch file under another name; "
                                + PICKLE_ADVICE) from None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GantoolError(f"{path} is not a readable safetensors file ({first}); it may be truncated") from None
+        raise GantoolError(f"{path} is not a readable safetensors file ({first_line(exc)}); it may be "
+                           "truncated") from None
     if not isinstance(state, dict):
         raise GantoolError(f"{path} has malformed gantool metadata: it was not written by gantool")
     bad = nonfinite_names(tensors)
@@ -169,44 +164,3 @@ def unflatten_state_dict(skeleton: Any, tensors: Mapping[str, torch.Tensor]) -> 
             items = [unflatten_state_dict(v, tensors) for v in skeleton["__list__"]]
             return tuple(items) if skeleton.get("tuple") else items
     return skeleton
-
-
-def checkpoint_path(run_dir: Path, step: int) -> Path:
-    return run_dir / CHECKPOINT_DIR / f"step-{step:09d}.safetensors"
-
-
-def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
-    """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
-    atomic_write_text(run_dir / CHECKPOINT_DIR / LATEST_POINTER, json.dumps({"checkpoint": checkpoint.name}))
-
-
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
-    folder = run_dir / CHECKPOINT_DIR
-    pointer = folder / LATEST_POINTER
-    if pointer.is_file():
-        try:
-            name = json.loads(pointer.read_text())["checkpoint"]
-            # only a plain checkpoint name in this folder: a pointer must not lead anywhere else
-            if isinstance(name, str) and CHECKPOINT_NAME.fullmatch(name) and (folder / name).is_file():
-                return folder / name
-        except (json.JSONDecodeError, KeyError, TypeError, OSError, UnicodeDecodeError):
-            pass
-    candidates = _checkpoints(folder)
-    return candidates[-1] if candidates else None
-
-
-def _checkpoints(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.glob("step-*.safetensors") if CHECKPOINT_NAME.fullmatch(path.name))
-
-
-def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
-    """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
-    folder = run_dir / CHECKPOINT_DIR
-    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
-        stale.unlink(missing_ok=True)
-    if keep <= 0:
-        return
-    for old in _checkpoints(folder)[:-keep]:
-        if old not in protect:
-            old.unlink(missing_ok=True)

@@ -13,15 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from gantool._click_compat import exceptions as click_errors
+from gantool.consoles import err_console
 from gantool.errors import GantoolError, GantoolWarning
-from gantool.registry import Registry, load_registry
-
-err_console = Console(stderr=True)
-out_console = Console()
+from gantool.registry import BUILTIN_DISTRIBUTION, load_registry
 
 
 def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
@@ -34,24 +31,11 @@ def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    state: dict[str, Registry] = {}
-    extra = list(extra_plugins)
-
-    def registry() -> Registry:
-        if "registry" not in state:
-            state["registry"] = load_registry(extra)
-        return state["registry"]
-
-    from gantool.commands import check_data, evaluate, generate, info, inspect, interpolate, train
-
-    train.add_to(app, registry)
-    generate.add_to(app, registry)
-    interpolate.add_to(app, registry)
-    evaluate.add_to(app, registry)
-    inspect.add_to(app, registry)
-    check_data.add_to(app, registry)
-    info.add_to(app, registry)
-    registry().register_commands(app)
+    registry = load_registry(extra_plugins)
+    registry.register_commands(app)  # the built-in commands come through this hook too
+    if not any(plugin.package == BUILTIN_DISTRIBUTION and plugin.error is None for plugin in registry.plugins.values()):
+        raise GantoolError("gantool's built-in plugin did not load, so no command is available; reinstall gantool "
+                           "(pip install --force-reinstall gantool)")
     return app
 
 

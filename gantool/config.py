@@ -1,82 +1,96 @@
-"""The settings of a training run, and their round trip through the run's `config.toml`."""
+"""The settings of a training run, declared once, and their round trip through the run's `config.toml`.
+
+Each field carries its type, default, bounds and help (`Annotated[..., Option(...)]`, as plugin options do).
+The `train` command's flags, the `--config` reader, validation and docs/training.md's option table are all
+derived from these fields, so a config file gets exactly the checks the command line gets.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, one_of
+from gantool.options import Option, OptionSpec, convert_value
 
-PRECISIONS = ("fp32", "bf16")
 AUTO_GENERATOR = "auto"
-NOISE_KINDS = ("normal", "uniform")
+# The bundled digits: the default training data, and the reference the shipped digit classifier measures against.
+BUNDLED_DIGITS = "mnist5k"
 
 
 @dataclass
 class TrainConfig:
     """Everything `gantool train` needs; the run's config.toml holds exactly these fields."""
 
-    gen: str = AUTO_GENERATOR  # see automatic_generator
-    disc: str | None = None
-    loss: str = "bce"
-    dataset: str = "mnist5k"
-    augment: str | None = None
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    epochs: int = 20
-    max_steps: int | None = None
+    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for data with class labels, "
+                               "dcgan otherwise.")] = AUTO_GENERATOR  # see automatic_generator
+    disc: Annotated[str | None, Option("Discriminator; defaults to the --gen name.")] = None
+    loss: Annotated[str, Option("Adversarial loss.")] = "bce"
+    dataset: Annotated[str, Option("Training data.")] = BUNDLED_DIGITS
+    augment: Annotated[str | None, Option(
+        "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; options "
+        "with --set aug.KEY=VALUE).")] = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts' options: --set KIND.KEY=VALUE
+    epochs: Annotated[int, Option("Passes over the data.", min=1)] = 20
+    max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None
     # batch, rates and EMA measured on the default run (docs/evaluation.md): Fréchet distance 81 -> about 6
-    batch_size: int = 32
-    lr_g: float = 1.2e-3
-    lr_d: float = 6e-4
-    betas_g: list[float] = field(default_factory=lambda: [0.5, 0.999])
-    betas_d: list[float] = field(default_factory=lambda: [0.5, 0.999])
-    d_steps: int = 1
-    g_steps: int = 1
-    lr_decay_epochs: list[int] = field(default_factory=list)
-    lr_decay_factor: float = 0.1
-    ema: float | None = 0.999
-    patience: int | None = None
-    eval_every: int | None = None
-    eval_num: int = 1000
-    precision: str = "fp32"
-    noise: str = "normal"
-    seed: int = 0
-    device: str = "auto"
-    sample_every: int = 200
-    checkpoint_every: int = 500
-    log_every: int = 20
-    keep: int = 3
-    tensorboard: bool = False
+    batch_size: Annotated[int, Option("Images per iteration.", min=1)] = 32
+    lr_g: Annotated[float, Option("Adam learning rate of G.", min=0.0)] = 1.2e-3
+    lr_d: Annotated[float, Option("Adam learning rate of D.", min=0.0)] = 6e-4
+    betas_g: Annotated[list[float], Option("Adam betas of G, as BETA1,BETA2.")] = field(
+        default_factory=lambda: [0.5, 0.999])
+    betas_d: Annotated[list[float], Option("Adam betas of D, as BETA1,BETA2.")] = field(
+        default_factory=lambda: [0.5, 0.999])
+    d_steps: Annotated[int, Option("D updates (one real batch each) per G update.", min=1)] = 1
+    g_steps: Annotated[int, Option("G updates per D update; each extra one draws fresh noise.", min=1)] = 1
+    lr_decay_epochs: Annotated[list[int], Option(
+        "Epochs (counted from 0) from which both learning rates are multiplied by --lr-decay-factor: 30,40.")] = (
+        field(default_factory=list))
+    lr_decay_factor: Annotated[float, Option("Learning-rate factor at each decay epoch.", min=0.0)] = 0.1
+    ema: Annotated[float | None, Option("Keep an exponential moving average of G with this decay (e.g. 0.999); "
+                                        "it makes the samples and the export.")] = 0.999
+    patience: Annotated[int | None, Option(
+        "Stop when G's epoch loss has not improved for N epochs (with --eval-every: the Fréchet distance for N "
+        "evaluations), keeping the best.", min=1)] = None
+    eval_every: Annotated[int | None, Option(
+        "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
+        "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
+    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2)] = 1000
+    precision: Annotated[Literal["fp32", "bf16"], Option(
+        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
+    noise: Annotated[Literal["normal", "uniform"], Option("Latent noise: normal, or uniform on [-1, 1].")] = "normal"
+    seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.")] = 0
+    device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
+    sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200
+    checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
+    log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
+    keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
+    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars (needs gantool[tensorboard]).")] = False
 
     def __post_init__(self) -> None:
         self.check()
 
     def check(self) -> None:
-        """Refuse values no run could use, in one line naming the setting."""
+        """Refuse values no run could use, in one line naming the setting: the declared types, choices and
+        bounds of every field, then the rules that span a field's parts."""
+        for spec in train_option_specs():
+            value = getattr(self, spec.name)
+            if spec.choices and value not in spec.choices:
+                raise GantoolError(f"{spec.name} {value!r} is not known; use {one_of(spec.choices)}")
+            setattr(self, spec.name, convert_value(spec, value, flag(spec.name)))
         for name in ("betas_g", "betas_d"):
             betas = getattr(self, name)
             if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
                 raise GantoolError(f"{name.replace('_', '-')} must be two numbers in [0, 1) such as 0.5,0.999; "
                                    f"got {betas}")
-        if self.d_steps < 1 or self.g_steps < 1:
-            raise GantoolError("--d-steps and --g-steps must be at least 1")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise GantoolError(f"--ema must be a decay between 0 and 1 (exclusive) such as 0.999; got {self.ema}")
-        if self.eval_every is not None and self.eval_every < 1:
-            raise GantoolError(f"--eval-every must be at least 1 step; got {self.eval_every}")
-        if self.eval_num < 2:
-            raise GantoolError(f"--eval-num must be at least 2 samples; got {self.eval_num}")
-        if self.patience is not None and self.patience < 1:
-            raise GantoolError(f"--patience must be at least 1 epoch; got {self.patience}")
         if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):
             raise GantoolError(f"--lr-decay-epochs must be increasing positive epochs such as 30,40; "
                                f"got {self.lr_decay_epochs}")
-        if self.precision not in PRECISIONS:
-            raise GantoolError(f"precision {self.precision!r} is not known; use {' or '.join(PRECISIONS)}")
-        if self.noise not in NOISE_KINDS:
-            raise GantoolError(f"noise {self.noise!r} is not known; use {' or '.join(NOISE_KINDS)}")
 
     def to_toml_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -84,12 +98,9 @@ class TrainConfig:
 
     @classmethod
     def from_toml_dict(cls, data: dict[str, Any], source: str) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known - {"plugins", "gantool"})
-        if unknown:
-            raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        check_known(data, source)
         try:
-            return cls(**{key: value for key, value in data.items() if key in known})
+            return cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
         except TypeError as exc:
             raise GantoolError(f"{source} has a setting of the wrong type ({exc})") from None
 
@@ -103,13 +114,34 @@ def automatic_generator(num_classes: int) -> str:
     return "cgan" if num_classes else "dcgan"
 
 
-def parse_number_list(text: str, kind: type, name: str) -> list:
-    """`0.5,0.999` -> [0.5, 0.999]; an empty string is an empty list."""
-    try:
-        return [kind(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise GantoolError(f"{name} takes comma-separated {kind.__name__} values such as "
-                           f"{'0.5,0.999' if kind is float else '30,40'}; got {text!r}") from None
+def check_known(data: dict[str, Any], source: str) -> None:
+    """A config file holds TrainConfig's settings (and the record of plugins and version), nothing else."""
+    known = set(TrainConfig.__dataclass_fields__)
+    unknown = sorted(set(data) - known - {"plugins", "gantool"})
+    if unknown:
+        raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    options = data.get("options", {})
+    if not isinstance(options, dict) or not all(isinstance(values, dict) for values in options.values()):
+        raise GantoolError(f"{source}: options must be tables such as [options.gen] with depth = 32")
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a setting: batch_size -> --batch-size."""
+    return "--" + name.replace("_", "-")
+
+
+def train_option_specs() -> list[OptionSpec]:
+    """The declared settings (all fields but `options`, which --set fills), as typed options with help."""
+    hints = typing.get_type_hints(TrainConfig, include_extras=True)
+    specs = []
+    for item in fields(TrainConfig):
+        hint = hints[item.name]
+        if typing.get_origin(hint) is not Annotated:
+            continue
+        kind, meta = typing.get_args(hint)[:2]
+        default = item.default_factory() if item.default is MISSING else item.default  # type: ignore[misc]
+        specs.append(OptionSpec(item.name, kind, default, meta.help, meta.min, meta.max))
+    return specs
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from gantool.errors import GantoolError, ReplicaMismatchError
+from gantool.errors import GantoolError, ReplicaMismatchError, first_line
 from gantool.launch import launched_by_torchrun
 
 REPORT_ENV = "GANTOOL_REPLICA_REPORT"  # debugging: a folder where each rank writes its checkpoint checksums
@@ -81,8 +81,7 @@ def process_group(device: torch.device) -> Iterator[Cluster]:
     try:
         dist.init_process_group(backend, rank=rank, world_size=world)
     except (RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GantoolError(f"rank {rank} could not join the {world} training processes ({first}); check the "
+        raise GantoolError(f"rank {rank} could not join the {world} training processes ({first_line(exc)}); check the "
                            "--rdzv-endpoint host and port are reachable from every machine") from None
     cluster, finished = Cluster(rank, world, local_rank, backend), False
     try:

@@ -1,20 +1,25 @@
-"""Load a generator export (or a run directory's) and rebuild the generator it describes."""
+"""Generator exports: write one at the end of a run, and rebuild the generator an export (or a run directory's)
+describes."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from gantool.assembly import build_generator
-from gantool.checkpoint import EXPORT_FILE, EXPORT_FORMAT, load_tensors
-from gantool.errors import GantoolError
+from gantool import __version__
+from gantool.assembly import Parts, build_generator
+from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
+from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
+from gantool.rundir import RunDir, finished_export
 
-RUN_CONFIG = "config.toml"
+if TYPE_CHECKING:
+    from gantool.config import TrainConfig
 
 
 @dataclass
@@ -64,34 +69,18 @@ class LoadedGenerator:
         return getattr(self.generator, "num_classes", 0)
 
 
-def export_path(source: Path) -> Path:
-    """The export file of a run directory, or the file itself."""
-    return source / EXPORT_FILE if source.is_dir() else source
-
-
-def is_run_dir(folder: Path) -> bool:
-    """Whether a folder is a run directory (it holds an export or a run config), not a folder of images."""
-    return folder.is_dir() and ((folder / EXPORT_FILE).exists() or (folder / RUN_CONFIG).is_file())
-
-
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The dataset a generator was trained on and its options: from the run's config.toml when there is
     one, else the dataset name in the export with default options."""
-    from gantool.config import read_config_file
-
-    config = source / RUN_CONFIG
-    if source.is_dir() and config.is_file():
-        saved = read_config_file(config)
+    if source.is_dir() and RunDir(source).is_run:
+        saved = RunDir(source).read_config()
         return saved.get("dataset", state.get("dataset", "")), saved.get("options", {}).get("data", {})
     return state.get("dataset", ""), {}
 
 
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
     """Rebuild the exported generator through its plugin and load its weights (no code runs from the file)."""
-    path = export_path(source)
-    if source.is_dir() and not path.exists():
-        raise GantoolError(f"{source} has no {EXPORT_FILE}: the run has not finished; train it to the end or "
-                           f"resume it with gantool train --resume {source}")
+    path = finished_export(source)
     tensors, state = load_tensors(path)
     if state.get("format") != EXPORT_FORMAT:
         raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
@@ -106,8 +95,20 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
     try:
         generator.load_state_dict(tensors)
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise GantoolError(f"{path} does not fit generator {state['generator']} ({first}); "
+        raise GantoolError(f"{path} does not fit generator {state['generator']} ({first_line(exc)}); "
                            "was it exported by another version of that plugin?") from None
     generator.to(device).eval()
     return LoadedGenerator(generator, spec, state, device)
+
+
+def write_export(path: Path, sampler: torch.nn.Module, parts: Parts, config: TrainConfig, step: int) -> Path:
+    """Save the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
+    component = parts.components["gen"]
+    state = {
+        "format": EXPORT_FORMAT, "gantool": __version__, "generator": component.qualified_name,
+        "options": parts.options["gen"], "spec": parts.data.spec.to_dict(), "step": step,
+        "plugin": {"package": component.plugin.package, "version": component.plugin.version},
+        "dataset": config.dataset, "noise": config.noise, "ema": config.ema,
+    }
+    save_tensors(path, sampler.state_dict(), json.loads(json.dumps(state, default=str)))
+    return path

@@ -40,5 +40,5 @@ def register_augmentations(register: Register) -> None:
 
 
 @hookspec
-def register_commands(app: Any) -> None:
-    """Add Typer subcommands to the gantool app."""
+def register_commands(app: Any, registry: Callable[[], Any]) -> None:
+    """Add Typer subcommands to the gantool app; registry() gives the Registry, for commands to call when run."""

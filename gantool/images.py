@@ -1,4 +1,4 @@
-"""Image grids: fixed sample noise and PNG writing."""
+"""Images as gantool passes them around: uint8 pixels to and from [-1, 1], and PNG grids."""
 
 from __future__ import annotations
 
@@ -9,7 +9,23 @@ from typing import TYPE_CHECKING
 from gantool.errors import GantoolError
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
+
+
+def from_uint8(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels (0 to 255) as a new float tensor in [-1, 1], the range G makes and D judges."""
+    if str(pixels.dtype) != "torch.uint8":
+        raise TypeError(f"from_uint8 takes uint8 pixels, not {pixels.dtype}")
+    return pixels.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """Images in [-1, 1] (N, C, H, W) as uint8 pixels (N, H, W, C), rounded."""
+    import torch
+
+    pixels = images.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    return pixels.permute(0, 2, 3, 1).contiguous().numpy()
 
 
 def save_grid(images: torch.Tensor, path: Path, *, nrow: int | None = None) -> Path:

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gantool.errors import GantoolError
-
-OPTION_KINDS = ("gen", "disc", "loss", "data", "aug")
+from gantool.kinds import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -81,14 +80,14 @@ def option_specs(factory: Callable[..., Any]) -> list[OptionSpec]:
 
 def parse_set_arguments(values: Iterable[str]) -> dict[str, dict[str, str]]:
     """Split `--set gen.depth=32` arguments into {"gen": {"depth": "32"}}."""
-    result: dict[str, dict[str, str]] = {kind: {} for kind in OPTION_KINDS}
+    result: dict[str, dict[str, str]] = {prefix: {} for prefix in PREFIXES}
     for value in values:
         key, sep, raw = value.partition("=")
         kind, dot, name = key.strip().partition(".")
         if not sep or not dot or not name:
             raise GantoolError(f"--set {value!r} is not KIND.KEY=VALUE; write e.g. --set gen.depth=32")
         if kind not in result:
-            raise GantoolError(f"--set {value!r}: unknown kind {kind!r}; use one of {', '.join(OPTION_KINDS)}")
+            raise GantoolError(f"--set {value!r}: unknown kind {kind!r}; use one of {', '.join(PREFIXES)}")
         result[kind][name.replace("-", "_")] = raw
     return result
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from gantool.checkpoint import atomic_write_bytes
+from gantool.rundir import RunDir
 
 CURVES = (("d_loss", "D loss", (200, 60, 40)), ("g_loss", "G loss", (40, 90, 200)))
 MAX_FRAMES = 120
@@ -80,7 +85,19 @@ def grids_to_gif(frames: Sequence[Path], path: Path, *, frame_ms: int = 200, hol
     for frame in frames:
         with Image.open(frame) as opened:
             images.append(opened.convert("RGB").quantize(colors=256))
-    durations = [frame_ms] * (len(images) - 1) + [hold_last_ms]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    return save_gif(images, path, [frame_ms] * (len(images) - 1) + [hold_last_ms])
+
+
+def save_gif(frames: Sequence[Image.Image], path: Path, durations: int | list[int]) -> Path:
+    """Frames as an endlessly looping animated GIF (milliseconds per frame, or one for each), written atomically."""
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=list(frames[1:]), duration=durations, loop=0)
+    atomic_write_bytes(path, buffer.getvalue())
     return path
+
+
+def draw_run_pictures(run: RunDir) -> None:
+    """A run's loss curves from its metrics.jsonl, and its step grids as an animation."""
+    records = [json.loads(line) for line in run.metrics.read_text().splitlines() if line]
+    plot_losses([r for r in records if "step" in r and "d_loss" in r], run.loss_plot)
+    grids_to_gif(run.sample_grids(), run.samples_gif)

@@ -20,17 +20,10 @@ import pluggy
 
 from gantool import hookspecs
 from gantool.errors import GantoolError, GantoolWarning
+from gantool.kinds import BY_NAME, KINDS
 
 ENTRY_POINT_GROUP = "gantool"
 BUILTIN_DISTRIBUTION = "gantool"
-KIND_HOOKS = {
-    "generator": "register_generators",
-    "discriminator": "register_discriminators",
-    "loss": "register_losses",
-    "dataset": "register_datasets",
-    "augmentation": "register_augmentations",
-}
-PLURALS = {"loss": "losses"}
 
 
 @dataclass
@@ -83,7 +76,7 @@ class Registry:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.components: dict[str, list[Component]] = {kind: [] for kind in KIND_HOOKS}
+        self.components: dict[str, list[Component]] = {kind.name: [] for kind in KINDS}
         self.strict = os.environ.get("GANTOOL_STRICT_PLUGINS", "") not in ("", "0")
 
     def load_entry_points(self) -> None:
@@ -117,29 +110,33 @@ class Registry:
         except Exception as exc:
             self._fail(info, f"registration failed: {exc}")
             return info
-        for kind, hook_name in KIND_HOOKS.items():
-            for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+        for kind in KINDS:
+            for impl in getattr(self.manager.hook, kind.hook).get_hookimpls():
                 if impl.plugin_name != info.name:
                     continue
                 found: list[Component] = []
 
-                def register(name: str, factory: Callable[..., Any], _kind=kind, _found=found) -> None:
+                def register(name: str, factory: Callable[..., Any], _kind=kind.name, _found=found) -> None:
                     _found.append(Component(_kind, _check_name(name), factory, info))
 
                 try:
                     impl.function(register=register)
                 except (Exception, SystemExit) as exc:
-                    self._fail(info, f"{hook_name} failed: {type(exc).__name__}: {exc}")
+                    self._fail(info, f"{kind.hook} failed: {type(exc).__name__}: {exc}")
                     break
-                self.components[kind].extend(found)
-                info.provides.extend(f"{kind}:{component.name}" for component in found)
+                self.components[kind.name].extend(found)
+                info.provides.extend(f"{kind.name}:{component.name}" for component in found)
         return info
 
     def register_commands(self, app: Any) -> None:
-        """Let plugins add subcommands; a failing plugin is reported, not fatal."""
-        for impl in self.manager.hook.register_commands.get_hookimpls():
+        """Let plugins add subcommands, the built-ins first; a failing plugin is reported, not fatal.
+
+        A hook may take `app` alone, or also `registry` (a function returning this registry)."""
+        arguments = {"app": app, "registry": lambda: self}
+        impls = self.manager.hook.register_commands.get_hookimpls()
+        for impl in sorted(impls, key=lambda impl: self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION):
             try:
-                impl.function(app=app)
+                impl.function(**{name: arguments[name] for name in impl.argnames})
             except (Exception, SystemExit) as exc:
                 self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
 
@@ -174,8 +171,8 @@ class Registry:
         close = difflib.get_close_matches(short, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         listing = ", ".join(known) or "none installed"
-        plural = PLURALS.get(kind, f"{kind}s")
-        raise GantoolError(f"unknown {kind} {name!r}{hint}; known {plural}: {listing} (see gantool list-plugins)")
+        raise GantoolError(f"unknown {kind} {name!r}{hint}; known {BY_NAME[kind].plural}: {listing} "
+                           "(see gantool list-plugins)")
 
 
 def _check_name(name: str) -> str:

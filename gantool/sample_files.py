@@ -8,20 +8,13 @@ from typing import TYPE_CHECKING
 
 from gantool.checkpoint import atomic_write_bytes
 from gantool.errors import GantoolError
-from gantool.images import save_grid
+from gantool.images import save_grid, to_uint8
+from gantool.plots import save_gif
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
     from PIL.Image import Image as PILImage
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """Images in [-1, 1] (N, C, H, W) as uint8 pixels (N, H, W, C)."""
-    import torch
-
-    pixels = images.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-    return pixels.permute(0, 2, 3, 1).contiguous().numpy()
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -66,9 +59,4 @@ def write_gif(images: torch.Tensor, out: Path, *, frame_ms: int, scale: int = 1)
     frames = [pil_image(pixels) for pixels in to_uint8(images)]
     if scale > 1:
         frames = [frame.resize((frame.width * scale, frame.height * scale), resample=0) for frame in frames]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
-    try:
-        atomic_write_bytes(out, buffer.getvalue())
-    except OSError as exc:
-        raise GantoolError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
+    save_gif(frames, out, frame_ms)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gantool.errors import GantoolError
+from gantool.rundir import RunDir
 
 # metrics.jsonl name -> TensorBoard tag
 TAGS = {"d_loss": "loss/d_total", "d_real": "loss/d_real", "d_fake": "loss/d_fake", "g_loss": "loss/g",
@@ -30,7 +31,7 @@ class TensorBoardLog:
         require_tensorboard()
         from torch.utils.tensorboard import SummaryWriter
 
-        self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+        self.writer = SummaryWriter(log_dir=str(RunDir(run_dir).tensorboard))
 
     def write(self, step: int, values: Mapping[str, float]) -> None:
         for key, tag in TAGS.items():

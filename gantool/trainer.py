@@ -2,50 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from gantool import __version__
+from gantool import checkpoint_state
 from gantool.assembly import Parts
 from gantool.batches import BatchSource
-from gantool.checkpoint import (
-    EXPORT_FILE,
-    EXPORT_FORMAT,
-    FORMAT,
-    checkpoint_path,
-    flatten_state_dict,
-    load_tensors,
-    prune_checkpoints,
-    save_tensors,
-    unflatten_state_dict,
-    write_latest_pointer,
-)
 from gantool.config import TrainConfig
-from gantool.distributed import (
-    Cluster,
-    average_buffers,
-    gather_rank_states,
-    rank_key,
-    reduce_meter,
-    replicate,
-    verify_replicas,
-)
+from gantool.devices import autocast_for, pick_device
+from gantool.distributed import Cluster, reduce_meter, replicate
 from gantool.ema import EMA
-from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
-from gantool.health import HealthMonitor, diverged, nonfinite_names
+from gantool.exported import write_export
+from gantool.health import HealthMonitor
 from gantool.images import grid_labels, save_grid
+from gantool.meter import StepMeter
 from gantool.noise import draw_noise
-from gantool.plots import grids_to_gif, plot_losses
-from gantool.precision import autocast_for
+from gantool.plots import draw_run_pictures
 from gantool.progress import TrainingDisplay
-from gantool.rngstate import capture_rng, restore_rng
+from gantool.run_log import RunLog
+from gantool.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
 from gantool.schedules import step_decay
 from gantool.signals import StopRequest, TrainingStopped, any_rank
 from gantool.stopping import Patience
@@ -54,65 +33,26 @@ if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation
 
 SAMPLE_COUNT = 64
-BEST_CHECKPOINT = "best.safetensors"
-BEST_EXPORT = "generator-best.safetensors"
-METRIC_NAMES = ("d_loss", "d_real", "d_fake", "g_loss", "d_x", "d_g_z")
-
-
-def pick_device(name: str) -> torch.device:
-    """`auto` is CUDA when present, else the CPU; asking for CUDA without one is a user error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise GantoolError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto")
-    if name != "cpu" and not name.startswith("cuda"):
-        raise GantoolError(f"--device {name!r} is not known; use auto, cpu or cuda")
-    return torch.device(name)
-
-
-class StepMeter:
-    """Sums per-step metrics on the device; reading them (one sync) happens only when logging."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.totals = torch.zeros(len(METRIC_NAMES), device=device)
-        self.steps, self.images, self.started = 0, 0, time.perf_counter()
-
-    def add(self, values: torch.Tensor, images: int) -> None:
-        self.totals += values
-        self.steps += 1
-        self.images += images
-
-    def read(self) -> dict[str, float]:
-        """Means since the last read, images per second and seconds elapsed; then start over."""
-        values = dict(zip(METRIC_NAMES, (self.totals / max(self.steps, 1)).tolist(), strict=True))
-        seconds = max(time.perf_counter() - self.started, 1e-9)
-        values["images_per_s"] = self.images / seconds
-        values["seconds"] = seconds
-        self.totals.zero_()
-        self.steps, self.images, self.started = 0, 0, time.perf_counter()
-        return values
 
 
 @dataclass
 class TrainResult:
-    """Where a finished (or stopped) run left its files."""
+    """Where a finished run left its export and its final sample grid."""
 
-    run_dir: Path
-    step: int
     export: Path
     samples: Path
-    stopped_early: bool = False
 
 
 class Trainer:
     """Trains `parts` with `config`, writing samples, metrics, checkpoints and the export into `run_dir`."""
 
     def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
-                 cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None) -> None:
-        self.config, self.parts, self.run_dir, self.plugins = config, parts, run_dir, plugins
+                 cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None, *,
+                 device: torch.device | None = None) -> None:
+        self.config, self.parts, self.run, self.plugins = config, parts, RunDir(run_dir), plugins
         self.evaluation = evaluation
         self.cluster = cluster or Cluster()
-        self.device = self.cluster.local_device(pick_device(config.device))
+        self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
         self.G = parts.generator.to(self.device)
@@ -145,11 +85,6 @@ class Trainer:
         self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
         count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
         self.sample_z = draw_noise(config.noise, count, self.G.latent_dim, generator=fixed, device=self.device)
-        self.tensorboard = None
-        if config.tensorboard and self.cluster.is_main:
-            from gantool.tensorboard_log import TensorBoardLog
-
-            self.tensorboard = TensorBoardLog(run_dir)
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -160,8 +95,8 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
-        metrics_path = self.run_dir / "metrics.jsonl" if self.cluster.is_main else Path(os.devnull)
-        with metrics_path.open("a", encoding="utf-8") as metrics, display:
+        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard)
+        with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
                     values = self.train_step(real, labels)
@@ -172,37 +107,31 @@ class Trainer:
                     display.advance(self.step, self.epoch)
                     if self.position == self.steps_per_epoch:
                         self.after_epoch(epoch_meter, display)
-                    self.after_step(meter, metrics, display)
+                    self.after_step(meter, log, display)
                     if self.step < self.total_steps and any_rank(self.cluster, self.stop.requested):
                         raise TrainingStopped(self.step, self.save_checkpoint())
                     if self.step >= self.total_steps or self.stopped_early:
                         break
-        if self.tensorboard is not None:
-            self.tensorboard.close()
-        samples, export = self.run_dir / "samples" / "final.png", self.run_dir / EXPORT_FILE
+        samples, export = self.run.sample_grid(None), self.run.export
         if self.cluster.is_main:
             self.save_samples(samples)
             self.export(export)
             self.save_plots()
-        return TrainResult(self.run_dir, self.step, export, samples, self.stopped_early)
+        return TrainResult(export, samples)
 
-    def after_step(self, meter: StepMeter, metrics: TextIO, display: TrainingDisplay) -> None:
+    def after_step(self, meter: StepMeter, log: RunLog, display: TrainingDisplay) -> None:
         """Log, sample and checkpoint at their intervals (and always after the last step)."""
         config = self.config
         if self.evaluation is not None and (self.step % (config.eval_every or 1) == 0 or self.step >= self.total_steps):
-            self.evaluate(metrics, display)
+            self.evaluate(log, display)
         last = self.step >= self.total_steps or self.stopped_early
         if self.step % config.log_every == 0 or last:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self.health.check_metrics(self.step, values, self.last_checkpoint)
-            metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, **values}) + "\n")
-            metrics.flush()
-            if self.tensorboard is not None:
-                self.tensorboard.write(self.step, values)
-            display.metrics(self.step, self.epoch, values)
+            log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
-            self.save_samples(self.run_dir / "samples" / f"step-{self.step:07d}.png")
+            self.save_samples(self.run.sample_grid(self.step))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
 
@@ -223,26 +152,20 @@ class Trainer:
         if self.patience is None:
             return
         if self.patience.update(value, epoch):
-            self.save_checkpoint(self.run_dir / "checkpoints" / BEST_CHECKPOINT)
+            self.save_checkpoint(self.run.best_checkpoint)
             if self.cluster.is_main:
-                self.export(self.run_dir / BEST_EXPORT)
+                self.export(self.run.best_export)
         if self.patience.exhausted:
             self.stopped_early = True
             display.message(f"stopping early: {self.patience.name} has not improved for {self.patience.patience} "
                             f"{unit}; the best (epoch {self.patience.best_epoch}) is in {BEST_EXPORT} and "
-                            f"checkpoints/{BEST_CHECKPOINT}")
+                            f"{CHECKPOINTS}/{BEST_CHECKPOINT}")
 
-    def evaluate(self, metrics: TextIO, display: TrainingDisplay) -> None:
+    def evaluate(self, log: RunLog, display: TrainingDisplay) -> None:
         """Measure the sampler (every rank alike, so patience decides alike), log it, and feed --patience."""
         assert self.evaluation is not None
         values, protocol = self.evaluation.measure(self.sampler)
-        metrics.write(json.dumps({"step": self.step, "epoch": self.epoch, "eval": values,
-                                  "eval_protocol": protocol}) + "\n")
-        metrics.flush()
-        if self.tensorboard is not None:
-            self.tensorboard.write(self.step, values)
-        display.message(f"step {self.step} evaluation: " + ", ".join(
-            f"{key.replace('_', ' ')} {value:.4g}" for key, value in values.items()))
+        log.evaluation(self.step, self.epoch, values, protocol)
         self.watch(values[EVAL_METRIC], self.epoch, "evaluation(s)", display)
 
     def epoch_score(self, values: dict[str, float]) -> float:
@@ -348,98 +271,16 @@ class Trainer:
 
     def save_plots(self) -> None:
         """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""
-        records = [json.loads(line) for line in (self.run_dir / "metrics.jsonl").read_text().splitlines() if line]
-        plot_losses([r for r in records if "step" in r and "d_loss" in r], self.run_dir / "loss.png")
-        grids_to_gif(sorted((self.run_dir / "samples").glob("step-*.png")), self.run_dir / "samples.gif")
-
-    def _tensors_and_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        tensors = {f"g.{k}": v for k, v in self.G.state_dict().items()}
-        tensors |= {f"d.{k}": v for k, v in self.D.state_dict().items()}
-        if self.ema is not None:
-            tensors |= {f"ema.{k}": v for k, v in self.ema.model.state_dict().items()}
-        skeletons = {}
-        for name, stateful in (("opt_g", self.opt_g), ("opt_d", self.opt_d), ("sched_g", self.sched_g),
-                               ("sched_d", self.sched_d)):
-            flat, skeletons[name] = flatten_state_dict(name, stateful.state_dict())
-            tensors |= flat
-        tensors |= gather_rank_states(self.cluster, {**capture_rng(), "rng.noise": self.noise.get_state()})
-        state = {
-            "format": FORMAT, "gantool": __version__, "step": self.step, "epoch": self.epoch,
-            "position": self.position, **skeletons, "config": self.config.to_toml_dict(), "plugins": self.plugins,
-            "world_size": self.cluster.world_size,
-            "patience": self.patience.state() if self.patience is not None else None,
-            "ema_updates": self.ema.updates if self.ema is not None else None,
-            "augment": self.augment.state() if hasattr(self.augment, "state") else None,
-        }
-        return tensors, state
+        draw_run_pictures(self.run)
 
     def save_checkpoint(self, path: Path | None = None) -> Path:
-        """Write a checkpoint: by default the next step-N file, pointed to by latest.json and pruned to --keep.
-
-        Ranks first agree on one state (batch-norm statistics averaged, weights verified); rank 0 saves.
-        """
-        modules = (self.G, self.D) + ((self.ema.model,) if self.ema is not None else ())
-        average_buffers(self.cluster, modules)
-        tensors, state = self._tensors_and_state()
-        verify_replicas(self.cluster, {k: v for k, v in tensors.items() if not k.startswith("rng.")}, self.step)
-        bad = nonfinite_names(tensors)
-        if bad:  # never replace a good checkpoint with broken weights
-            raise diverged(self.step, bad[0], self.last_checkpoint)
-        if not self.cluster.is_main:
-            return path or checkpoint_path(self.run_dir, self.step)
-        if path is not None:
-            save_tensors(path, tensors, state)
-            return path
-        path = checkpoint_path(self.run_dir, self.step)
-        save_tensors(path, tensors, state)
-        write_latest_pointer(self.run_dir, path)
-        prune_checkpoints(self.run_dir, self.config.keep, protect=(path,))
-        self.last_checkpoint = path
-        return path
+        """Write a checkpoint: by default the next step-N file, pointed to by latest.json and pruned to --keep."""
+        return checkpoint_state.save(self, path)
 
     def load_checkpoint(self, path: Path) -> None:
         """Restore everything a checkpoint holds, so training continues exactly where it stopped."""
-        tensors, state = load_tensors(path)
-        if state.get("format") != FORMAT:
-            raise GantoolError(f"{path} is not a gantool training checkpoint (format {state.get('format')!r})")
-        saved_world = state.get("world_size", 1)
-        if saved_world != self.cluster.world_size:
-            raise GantoolError(f"{path} was written by {saved_world} training process(es), this run has "
-                               f"{self.cluster.world_size}; resume with the same process count (--nproc or "
-                               "torchrun's --nnodes x --nproc-per-node), which keeps the global batch")
-        try:
-            self.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
-            self.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
-            if self.ema is not None:
-                self.ema.model.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
-            self.opt_g.load_state_dict(unflatten_state_dict(state["opt_g"], tensors))
-            self.opt_d.load_state_dict(unflatten_state_dict(state["opt_d"], tensors))
-            self.sched_g.load_state_dict(unflatten_state_dict(state["sched_g"], tensors))
-            self.sched_d.load_state_dict(unflatten_state_dict(state["sched_d"], tensors))
-            restore_rng(lambda name: tensors.get(rank_key(name, self.cluster.rank)))
-            self.noise.set_state(tensors[rank_key("rng.noise", self.cluster.rank)])
-            self.step, self.epoch, self.position = int(state["step"]), int(state["epoch"]), int(state["position"])
-        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise GantoolError(f"{path} does not fit this run's models ({first}); resume with the same "
-                               "--gen/--disc and options it was trained with") from None
-        if self.patience is not None and state.get("patience"):
-            self.patience.load(state["patience"])
-        if self.ema is not None:  # checkpoints from before the warm-up existed: treat it as done
-            updates = state.get("ema_updates")
-            self.ema.updates = int(updates) if updates is not None else 10**9
-        if hasattr(self.augment, "load_state") and state.get("augment") is not None:
-            self.augment.load_state(state["augment"])
-        self.last_checkpoint = path
+        checkpoint_state.restore(self, path)
 
     def export(self, path: Path) -> Path:
         """Write the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
-        component = self.parts.components["gen"]
-        state = {
-            "format": EXPORT_FORMAT, "gantool": __version__, "generator": component.qualified_name,
-            "options": self.parts.options["gen"], "spec": self.spec.to_dict(), "step": self.step,
-            "plugin": {"package": component.plugin.package, "version": component.plugin.version},
-            "dataset": self.config.dataset, "noise": self.config.noise, "ema": self.config.ema,
-        }
-        save_tensors(path, self.sampler.state_dict(), json.loads(json.dumps(state, default=str)))
-        return path
+        return write_export(path, self.sampler, self.parts, self.config, self.step)

@@ -40,6 +40,8 @@ def run_subprocess(*args: str, cwd: Path | None = None, env: dict[str, str] | No
                    timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m gantool ARGS` as a real process (exit codes, tracebacks, imports)."""
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    if env and "PYTHONPATH" in env and os.environ.get("PYTHONPATH"):  # extra paths, not other gantool sources
+        full_env["PYTHONPATH"] = os.pathsep.join((env["PYTHONPATH"], os.environ["PYTHONPATH"]))
     return subprocess.run([sys.executable, "-m", "gantool", *args], cwd=cwd, env=full_env, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from gantool.checkpoint import checkpoint_path, latest_checkpoint, load_tensors, write_latest_pointer
+from gantool.checkpoint import load_tensors
 from gantool.distributed import REPORT_ENV, checksums, compare_checksums
 from gantool.errors import ReplicaMismatchError
 from gantool.launch import torchrun_command, without_nproc
+from gantool.rundir import checkpoint_path, latest_checkpoint, write_latest_pointer
 from tests.conftest import TINY, run_subprocess
 
 STEPS = 4

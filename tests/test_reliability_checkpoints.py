@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gantool.checkpoint import atomic_write_bytes, latest_checkpoint, load_tensors, write_latest_pointer
+from gantool.checkpoint import atomic_write_bytes, load_tensors
+from gantool.rundir import latest_checkpoint, write_latest_pointer
 from tests.conftest import TINY
 
 # A fork server: imports torch and gantool once, then forks one real training process per request, so

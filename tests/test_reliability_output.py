@@ -9,7 +9,8 @@ import tempfile
 import pytest
 
 import gantool.checkpoint
-from gantool.checkpoint import latest_checkpoint, load_tensors
+from gantool.checkpoint import load_tensors
+from gantool.rundir import latest_checkpoint
 from tests.conftest import TINY
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from gantool.checkpoint import latest_checkpoint, load_tensors
+from gantool.checkpoint import load_tensors
+from gantool.rundir import latest_checkpoint
 
 # Batches of 1,000 from 5,000 digits: 5 steps per epoch, so the stop lands mid-epoch and the resumed part
 # crosses into the next epoch (a new order drawn from the seed and the epoch) and the learning-rate decay.

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from gantool.checkpoint import latest_checkpoint, load_tensors
+from gantool.checkpoint import load_tensors
+from gantool.rundir import latest_checkpoint
 from gantool.signals import StopRequest
 
 RUN = ["--set", "gen.depth=4", "--set", "disc.depth=4", "--batch-size", "8", "--max-steps", "1000000",

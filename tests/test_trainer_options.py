@@ -156,14 +156,14 @@ def test_uniform_noise_lies_in_minus_one_to_one():
 
 
 def test_bf16_is_refused_in_one_line_where_the_cpu_lacks_it(monkeypatch):
-    from gantool import precision
+    from gantool import devices
 
-    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2"})
+    monkeypatch.setattr(devices, "cpu_flags", lambda: {"avx2"})
     with pytest.raises(GantoolError, match="--precision fp32"):
-        precision.autocast_for("bf16", torch.device("cpu"))
+        devices.autocast_for("bf16", torch.device("cpu"))
 
 
-@pytest.mark.skipif(not __import__("gantool.precision").precision.bf16_supported(torch.device("cpu")),
+@pytest.mark.skipif(not __import__("gantool.devices").devices.bf16_supported(torch.device("cpu")),
                     reason="this CPU has no native bf16")
 def test_bf16_training_step_runs_and_keeps_fp32_weights(tmp_path):
     trainer = make_trainer(tmp_path, precision="bf16")

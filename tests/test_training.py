@@ -4,7 +4,8 @@ import json
 
 from PIL import Image
 
-from gantool.checkpoint import latest_checkpoint, load_tensors
+from gantool.checkpoint import load_tensors
+from gantool.rundir import latest_checkpoint
 from tests.conftest import TINY
 
 

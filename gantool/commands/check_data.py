@@ -67,7 +67,7 @@ def class_counts(bundle: DatasetBundle) -> dict[str, int]:
 
 def show(summary: dict[str, Any]) -> None:
     """Short labelled lines, then the files left out (the first SHOWN_FILES of them)."""
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     spec, report = summary["spec"], summary["report"]
     shape = f"{spec['channels']}x{spec['height']}x{spec['width']}"

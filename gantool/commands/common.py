@@ -4,8 +4,11 @@ from typing import Annotated
 
 import typer
 
+from gantool.errors import one_of
+from gantool.kinds import PREFIXES
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="KIND.KEY=VALUE",
-                 help="Set a component option; KIND is gen, disc, loss, data or aug (repeatable): --set gen.depth=32"),
+                 help=f"Set a component option; KIND is {one_of(PREFIXES)} (repeatable): --set gen.depth=32"),
 ]

@@ -49,9 +49,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, KID, precision and recall,
         classifier scores, each beside the real floor."""
+        from gantool.devices import pick_device
         from gantool.errors import GantoolError
-        from gantool.exported import is_run_dir
-        from gantool.trainer import pick_device
+        from gantool.rundir import RunDir
 
         if extractor not in ("auto", "digits", "inception"):
             raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits or inception")
@@ -61,7 +61,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             find_weights(inception_weights)  # refuse pickles and missing files before any work
         common = {"num": num, "seed": seed, "extractor": extractor, "inception_weights": inception_weights,
                   "neighbours": neighbours, "device": pick_device(device)}
-        if source.suffix.lower() == ".npy" or (source.is_dir() and not is_run_dir(source)):
+        run = RunDir(source)
+        if source.suffix.lower() == ".npy" or (source.is_dir() and not (run.is_run or run.finished)):
             if untrained:
                 raise GantoolError("--untrained measures a fresh copy of a run's generator; give a run directory or "
                                    "its export, not a folder or an array of images")
@@ -161,7 +162,7 @@ def show(result: dict[str, Any]) -> None:
     """Print a result as a table of generated-versus-real numbers under its protocol."""
     from rich.table import Table
 
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     protocol = result["protocol"]
     out_console.print(_heading(result), highlight=False)

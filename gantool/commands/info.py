@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gantool.errors import GantoolError
-from gantool.registry import KIND_HOOKS, Registry
+from gantool.errors import GantoolError, one_of
+from gantool.kinds import KINDS
+from gantool.registry import Registry
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     @app.command("list-plugins")
     def list_plugins(
@@ -32,20 +33,17 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             table.add_row(plugin.name, plugin.package, plugin.version, status, ", ".join(plugin.provides))
         out_console.print(table)
 
-    @app.command()
+    @app.command(help=f"Show the options of a {one_of([kind.name for kind in KINDS])}: types, defaults, help.")
     def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
-        """Show the options of a generator, discriminator, loss, dataset or augmentation: types, defaults, help."""
         from gantool.options import option_specs
 
-        found = [kind for kind in KIND_HOOKS if name.rpartition(":")[2] in registry().names(kind)]
+        found = [kind for kind in KINDS if name.rpartition(":")[2] in registry().names(kind.name)]
         if not found:
-            every = sorted({n for kind in KIND_HOOKS for n in registry().names(kind)})
+            every = sorted({n for kind in KINDS for n in registry().names(kind.name)})
             raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
-        prefixes = {"generator": "gen", "discriminator": "disc", "loss": "loss", "dataset": "data",
-                    "augmentation": "aug"}
         for kind in found:
-            component = registry().get(kind, name)
-            table = Table(title=f"{kind} {component.name} ({component.plugin.package} {component.plugin.version})",
+            component = registry().get(kind.name, name)
+            table = Table(title=f"{kind.name} {component.name} ({component.plugin.package} {component.plugin.version})",
                           caption=(component.factory.__doc__ or "").strip().splitlines()[0] if component.factory.__doc__
                           else None)
             for column in ("option", "type", "default", "help"):
@@ -56,7 +54,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                     f"min {spec.min}" if spec.min is not None else "", f"max {spec.max}" if spec.max is not None else ""
                 ) if part)
                 help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
-                table.add_row(f"{prefixes[kind]}.{spec.name}", spec.type_name(), default, help_text)
+                table.add_row(f"{kind.prefix}.{spec.name}", spec.type_name(), default, help_text)
             out_console.print(table)
 
 

@@ -22,25 +22,26 @@ def sha256_of(path: Path) -> str:
 
 def describe_source(source: Path) -> dict[str, Any]:
     """Config, export metadata, latest checkpoint step and hashes of a run directory or an export file."""
-    from gantool.checkpoint import EXPORT_FILE, latest_checkpoint, load_tensors
-    from gantool.config import read_config_file
+    from gantool.checkpoint import load_tensors
     from gantool.errors import GantoolError
+    from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
-        raise GantoolError(f"{source} does not exist: give a run directory or a generator.safetensors export")
+        raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")
     info: dict[str, Any] = {"source": str(source), "files": {}}
-    export = source / EXPORT_FILE if source.is_dir() else source
+    export = export_of(source)
     if source.is_dir():
-        if not (source / "config.toml").is_file():
-            raise GantoolError(f"{source} is not a gantool run directory (no config.toml)")
-        info["config"] = read_config_file(source / "config.toml")
-        info["files"]["config.toml"] = sha256_of(source / "config.toml")
+        run = RunDir(source)
+        if not run.is_run:
+            raise GantoolError(f"{source} is not a gantool run directory (no {CONFIG})")
+        info["config"] = run.read_config()
+        info["files"][CONFIG] = sha256_of(run.config)
         checkpoint = latest_checkpoint(source)
         if checkpoint is not None:
             _, state = load_tensors(checkpoint)
-            info["checkpoint"] = {"file": f"checkpoints/{checkpoint.name}", "step": state.get("step"),
-                                  "epoch": state.get("epoch")}
-            info["files"][f"checkpoints/{checkpoint.name}"] = sha256_of(checkpoint)
+            name = f"{CHECKPOINTS}/{checkpoint.name}"
+            info["checkpoint"] = {"file": name, "step": state.get("step"), "epoch": state.get("epoch")}
+            info["files"][name] = sha256_of(checkpoint)
     if export.is_file():
         tensors, state = load_tensors(export)
         info["export"] = state | {"parameters": sum(t.numel() for t in tensors.values() if t.is_floating_point())}
@@ -64,7 +65,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
 def show(info: dict[str, Any]) -> None:
     """Print the description as short labelled lines."""
-    from gantool.cli import out_console
+    from gantool.consoles import out_console
 
     lines = [f"[bold]{info['source']}[/]"]
     config, export = info.get("config", {}), info.get("export", {})

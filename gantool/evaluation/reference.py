@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 import torch
 
+from gantool.config import BUNDLED_DIGITS
 from gantool.errors import GantoolError
 from gantool.interfaces import DatasetBundle, EvaluationParts
 from gantool.registry import Registry
 
-DIGIT_REFERENCE = "mnist5k"
+DIGIT_REFERENCE = BUNDLED_DIGITS
 LARGEST_PART = 10000
 """At most this many real images per part (a fixed random choice), so references stay quick to extract."""
 

@@ -36,3 +36,10 @@ def register_datasets(register):
 def register_augmentations(register):
     for name, factory in augmentations.AUGMENTATIONS.items():
         register(name, factory)
+
+
+@hookimpl
+def register_commands(app, registry):
+    from gantool.commands import add_builtin_commands
+
+    add_builtin_commands(app, registry)

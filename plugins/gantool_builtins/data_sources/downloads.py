@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, first_line
 
 TIMEOUT_S = 15.0  # seconds a name lookup, a connection or a read may stall before the download gives up
 
@@ -61,7 +61,7 @@ def fetch(urls: list[str], folder: Path, filename: str, md5: str | None, what: s
                 download_url(url, str(folder), filename, md5)
             return target
         except (OSError, RuntimeError, http.client.HTTPException) as exc:
-            failures.append(f"{url}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
+            failures.append(f"{url}: {first_line(exc)}")
             target.unlink(missing_ok=True)  # a partial or corrupted file would pass for data later
     raise GantoolError(f"{what}: could not download {filename} ({'; '.join(failures)}); check the network, or put "
                        f"the file into {folder} yourself")

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from gantool.errors import GantoolError
+from gantool.images import from_uint8
 from gantool.interfaces import DataReport, DatasetBundle, DataSpec
 from gantool_builtins.data_sources.decode import BadImage, bomb_warnings_silenced, decode
 from gantool_builtins.data_sources.tensors import in_memory_bundle
@@ -118,7 +119,7 @@ class ImageFiles(Dataset):
         except BadImage as bad:
             raise GantoolError(f"{self.files[index]} no longer decodes ({bad.reason}) though it did when training "
                                "started; restore it, or remove it and start again") from None
-        return torch.from_numpy(array).float().div_(127.5).sub_(1.0), self.labels[index]
+        return from_uint8(torch.from_numpy(array)), self.labels[index]
 
 
 def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, channels: int, labels: bool,

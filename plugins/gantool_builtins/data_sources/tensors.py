@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from gantool.images import from_uint8
 from gantool.interfaces import DataReport, DatasetBundle, DataSpec, EvaluationParts
 
 
@@ -30,7 +31,7 @@ class TensorImages(Dataset):
         return len(self.images)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        return self.images[index].float().div(127.5).sub(1.0), int(self.labels[index])
+        return from_uint8(self.images[index]), int(self.labels[index])
 
 
 def in_memory_bundle(images: torch.Tensor, labels: torch.Tensor, num_classes: int, description: str,

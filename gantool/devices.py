@@ -1,4 +1,5 @@
-"""Numeric precision of training: fp32, or bf16 autocast where the hardware computes bf16 natively."""
+"""Where a run computes and in which precision: the device (picked once per run), and fp32 or bf16 autocast
+where the hardware computes bf16 natively."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ import torch
 from gantool.errors import GantoolError
 
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def pick_device(name: str) -> torch.device:
+    """`auto` is CUDA when present, else the CPU; asking for CUDA without one is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GantoolError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise GantoolError(f"--device {name!r} is not known; use auto, cpu or cuda")
+    return torch.device(name)
 
 
 def cpu_flags() -> set[str]:

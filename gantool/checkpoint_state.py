@@ -1,0 +1,104 @@
+"""What a training checkpoint holds, packed from a Trainer and unpacked into one: weights, optimizer and
+schedule state, every random stream, and the counters that let a resumed run equal an uninterrupted one.
+
+The files themselves (safetensors + JSON, atomic) are checkpoint.py's; the naming is rundir.py's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gantool import __version__
+from gantool.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
+from gantool.distributed import average_buffers, gather_rank_states, rank_key, verify_replicas
+from gantool.errors import GantoolError, first_line
+from gantool.health import diverged, nonfinite_names
+from gantool.rngstate import capture_rng, restore_rng
+from gantool.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
+
+if TYPE_CHECKING:
+    import torch
+
+    from gantool.trainer import Trainer
+
+STATEFUL = ("opt_g", "opt_d", "sched_g", "sched_d")  # Trainer attributes with state_dict/load_state_dict
+
+
+def pack(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The trainer's state as named tensors and a JSON-able record."""
+    tensors = {f"g.{k}": v for k, v in trainer.G.state_dict().items()}
+    tensors |= {f"d.{k}": v for k, v in trainer.D.state_dict().items()}
+    if trainer.ema is not None:
+        tensors |= {f"ema.{k}": v for k, v in trainer.ema.model.state_dict().items()}
+    skeletons = {}
+    for name in STATEFUL:
+        flat, skeletons[name] = flatten_state_dict(name, getattr(trainer, name).state_dict())
+        tensors |= flat
+    tensors |= gather_rank_states(trainer.cluster, {**capture_rng(), "rng.noise": trainer.noise.get_state()})
+    state = {
+        "format": FORMAT, "gantool": __version__, "step": trainer.step, "epoch": trainer.epoch,
+        "position": trainer.position, **skeletons, "config": trainer.config.to_toml_dict(),
+        "plugins": trainer.plugins, "world_size": trainer.cluster.world_size,
+        "patience": trainer.patience.state() if trainer.patience is not None else None,
+        "ema_updates": trainer.ema.updates if trainer.ema is not None else None,
+        "augment": trainer.augment.state() if hasattr(trainer.augment, "state") else None,
+    }
+    return tensors, state
+
+
+def restore(trainer: Trainer, path: Path) -> None:
+    """Load a checkpoint into the trainer, so training continues exactly where it stopped."""
+    tensors, state = load_tensors(path)
+    if state.get("format") != FORMAT:
+        raise GantoolError(f"{path} is not a gantool training checkpoint (format {state.get('format')!r})")
+    cluster = trainer.cluster
+    saved_world = state.get("world_size", 1)
+    if saved_world != cluster.world_size:
+        raise GantoolError(f"{path} was written by {saved_world} training process(es), this run has "
+                           f"{cluster.world_size}; resume with the same process count (--nproc or "
+                           "torchrun's --nnodes x --nproc-per-node), which keeps the global batch")
+    try:
+        trainer.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
+        trainer.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
+        if trainer.ema is not None:
+            trainer.ema.model.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
+        for name in STATEFUL:
+            getattr(trainer, name).load_state_dict(unflatten_state_dict(state[name], tensors))
+        restore_rng(lambda name: tensors.get(rank_key(name, cluster.rank)))
+        trainer.noise.set_state(tensors[rank_key("rng.noise", cluster.rank)])
+        trainer.step, trainer.epoch, trainer.position = int(state["step"]), int(state["epoch"]), int(state["position"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        raise GantoolError(f"{path} does not fit this run's models ({first_line(exc)}); resume with the same "
+                           "--gen/--disc and options it was trained with") from None
+    if trainer.patience is not None and state.get("patience"):
+        trainer.patience.load(state["patience"])
+    if trainer.ema is not None:  # checkpoints from before the warm-up existed: treat it as done
+        updates = state.get("ema_updates")
+        trainer.ema.updates = int(updates) if updates is not None else 10**9
+    if hasattr(trainer.augment, "load_state") and state.get("augment") is not None:
+        trainer.augment.load_state(state["augment"])
+    trainer.last_checkpoint = path
+
+
+def save(trainer: Trainer, path: Path | None = None) -> Path:
+    """Write the trainer's checkpoint: to `path`, or as the next step-N file, pointed to by latest.json and
+    pruned to --keep. Ranks first agree on one state (batch-norm statistics averaged, weights verified);
+    rank 0 writes, and a state with non-finite values never replaces a good checkpoint."""
+    modules = (trainer.G, trainer.D) + ((trainer.ema.model,) if trainer.ema is not None else ())
+    average_buffers(trainer.cluster, modules)
+    tensors, state = pack(trainer)
+    verify_replicas(trainer.cluster, {k: v for k, v in tensors.items() if not k.startswith("rng.")}, trainer.step)
+    bad = nonfinite_names(tensors)
+    if bad:
+        raise diverged(trainer.step, bad[0], trainer.last_checkpoint)
+    step_file = path is None
+    path = path or checkpoint_path(trainer.run.path, trainer.step)
+    if not trainer.cluster.is_main:
+        return path
+    save_tensors(path, tensors, state)
+    if step_file:
+        write_latest_pointer(trainer.run.path, path)
+        prune_checkpoints(trainer.run.path, trainer.config.keep, protect=(path,))
+        trainer.last_checkpoint = path
+    return path

@@ -1,0 +1,136 @@
+"""The `train` command's parameters, derived from TrainConfig's fields, and the resolution of a run's config.
+
+A setting is declared once, in `gantool.config.TrainConfig`; here it becomes a Typer option (same help,
+default and bounds), and the values of a `--config` file pass through those same options, so the file
+gets exactly the checks, and the error lines, of the command line.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gantool._click_compat import exceptions as click_errors
+from gantool.commands.common import SetOption
+from gantool.config import TrainConfig, check_known, flag, read_config_file, train_option_specs
+from gantool.errors import GantoolError
+from gantool.options import OptionSpec, parse_set_arguments
+
+# Parameters of the invocation itself, not of the run: never read from or written to config.toml.
+# Shown in --help after the setting named in PLACED_AFTER, else at the end.
+INVOCATION = {
+    "set_": (SetOption, None),
+    "out": (Annotated[Path | None, typer.Option(help="Run directory \\[default: runs/DATE-GEN-DATASET].")], None),
+    "resume": (Annotated[Path | None, typer.Option(help="Continue the run in this directory.")], None),
+    "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")], False),
+    "nproc": (Annotated[int | None, typer.Option(min=1, help=(
+        "Train data-parallel in N processes on this machine (through torchrun); --batch-size is per process."
+    ))], None),
+}
+PLACED_AFTER = {"augment": "set_", "seed": "out"}
+CONFIG_FILE = (Annotated[Path | None, typer.Option(
+    "--config", help="Read every option from this TOML file (a run's config.toml works); the command line "
+                     "overrides it.")], None)
+
+
+def as_text(value: Any) -> Any:
+    """A setting as it is typed on the command line: lists comma-separated, everything else as it is."""
+    return ",".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _command_line_type(spec: OptionSpec) -> Any:
+    """Lists and choices are typed as text and checked by TrainConfig; the rest keep their own type."""
+    origin = typing.get_origin(spec.type)
+    return str if origin in (list, typing.Literal) else spec.type
+
+
+def _typer_option(spec: OptionSpec) -> typer.models.OptionInfo:
+    decls = (flag(spec.name),) if spec.type is bool else ()  # a switch, without a --no- twin
+    return typer.Option(*decls, min=spec.min, max=spec.max, help=spec.help.replace("[", "\\["))
+
+
+def train_parameters() -> list[inspect.Parameter]:
+    """The `train` command's signature: --config, every declared setting (--set after the parts), the invocation."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("ctx", keyword, annotation=typer.Context),
+              inspect.Parameter("config_file", keyword, annotation=CONFIG_FILE[0], default=CONFIG_FILE[1])]
+    invocation = {name: inspect.Parameter(name, keyword, annotation=hint, default=default)
+                  for name, (hint, default) in INVOCATION.items()}
+    for spec in train_option_specs():
+        annotation = Annotated[_command_line_type(spec), _typer_option(spec)]
+        params.append(inspect.Parameter(spec.name, keyword, annotation=annotation, default=as_text(spec.default)))
+        if spec.name in PLACED_AFTER:
+            params.append(invocation.pop(PLACED_AFTER[spec.name]))
+    return params + list(invocation.values())
+
+
+def command_line_to_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn command-line values into TrainConfig fields (lists from comma-separated text, --set into options)."""
+    fields = dict(values)
+    if "set_" in fields:
+        fields["options"] = parse_set_arguments(fields.pop("set_") or [])
+    for spec in train_option_specs():
+        if spec.name in fields and typing.get_origin(spec.type) is list:
+            fields[spec.name] = parse_number_list(fields[spec.name], typing.get_args(spec.type)[0], flag(spec.name))
+    return fields
+
+
+def parse_number_list(text: str, kind: type, name: str) -> list:
+    """`0.5,0.999` -> [0.5, 0.999]; an empty string is an empty list."""
+    try:
+        return [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise GantoolError(f"{name} takes comma-separated {kind.__name__} values such as "
+                           f"{'0.5,0.999' if kind is float else '30,40'}; got {text!r}") from None
+
+
+def file_values(ctx: typer.Context, config_file: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A --config file's settings, each passed through its command-line option (same checks, same errors),
+    and its parts' options."""
+    data = read_config_file(config_file)
+    check_known(data, str(config_file))
+    params = {param.name: param for param in ctx.command.params if param.name in TrainConfig.__dataclass_fields__}
+    values = {}
+    for name, value in data.items():
+        if name in params:
+            try:
+                values[name] = params[name].process_value(ctx, as_text(value))
+            except click_errors.BadParameter as exc:
+                exc.ctx, exc.param = ctx, params[name]
+                raise
+    return values, {kind: dict(opts) for kind, opts in data.get("options", {}).items()}
+
+
+def resolve_config(ctx: typer.Context, values: dict[str, Any], given: set[str],
+                   config_file: Path | None) -> TrainConfig:
+    """Defaults, then the --config file, then what the command line gave explicitly (--set merges)."""
+    if config_file is None:
+        return TrainConfig(**command_line_to_fields(values))
+    from_file, options = file_values(ctx, config_file)
+    fields = command_line_to_fields(values | {name: value for name, value in from_file.items() if name not in given})
+    for kind, opts in fields.pop("options", {}).items():
+        options.setdefault(kind, {}).update(opts)
+    return TrainConfig(**fields, options=options)
+
+
+def markdown_table() -> str:
+    """The option table of docs/training.md, from the same parameters the command is built from."""
+    rows = ["| Option | Default | What it does |", "| --- | --- | --- |"]
+    for param in train_parameters()[1:]:
+        _, info = typing.get_args(param.annotation)
+        decls = [info.default] if isinstance(info.default, str) and info.default.startswith("-") else []
+        flags = ", ".join(f"`{name}`" for name in (decls + list(info.param_decls) or [flag(param.name)]))
+        default = "" if param.default is None or param.default is False or param.default == "" else f"`{param.default}`"
+        bounds = " ".join(f"(at {word} {bound:g})" for word, bound in (("least", info.min), ("most", info.max))
+                          if bound is not None)
+        text = f"{info.help.replace(chr(92) + '[', '[')} {bounds}".strip().replace("|", "\\|")
+        rows.append(f"| {flags} | {default} | {text} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m gantool.commands.train_options: print the table for docs/training.md
+    print(markdown_table(), end="")

@@ -1,0 +1,52 @@
+"""Where a run's numbers go: one JSON line each in metrics.jsonl (rank 0 only), TensorBoard scalars with
+--tensorboard, and the progress display."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gantool.progress import TrainingDisplay
+from gantool.rundir import RunDir
+
+
+class RunLog:
+    """Open for the length of a run (`with RunLog(...) as log`); every write is flushed at once."""
+
+    def __init__(self, run: RunDir, display: TrainingDisplay, *, writes: bool, tensorboard: bool) -> None:
+        self.path = run.metrics if writes else Path(os.devnull)
+        self.display, self.tensorboard = display, None
+        if tensorboard and writes:
+            from gantool.tensorboard_log import TensorBoardLog
+
+            self.tensorboard = TensorBoardLog(run.path)
+
+    def __enter__(self) -> RunLog:
+        self.file = self.path.open("a", encoding="utf-8")
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.file.close()
+        if self.tensorboard is not None:
+            self.tensorboard.close()
+
+    def _write(self, step: int, values: dict[str, float], record: dict[str, Any]) -> None:
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+        if self.tensorboard is not None:
+            self.tensorboard.write(step, values)
+
+    def metrics(self, step: int, epoch: int, values: dict[str, float]) -> None:
+        """One logged line of training metrics (means since the last line)."""
+        self._write(step, values, {"step": step, "epoch": epoch, **values})
+        self.display.metrics(step, epoch, values)
+
+    def evaluation(self, step: int, epoch: int, values: dict[str, float], protocol: dict[str, Any]) -> None:
+        """One evaluation of the sampler (--eval-every), with the protocol it was measured under."""
+        self._write(step, values, {"step": step, "epoch": epoch, "eval": values, "eval_protocol": protocol})
+        self.display.message(f"step {step} evaluation: " + ", ".join(
+            f"{key.replace('_', ' ')} {value:.4g}" for key, value in values.items()))

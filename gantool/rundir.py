@@ -1,0 +1,167 @@
+"""A run directory: the name of every file a run writes, and the rules for a new, resumed or finished run.
+
+Every command that reads or writes a run (train, generate, evaluate, interpolate, inspect, the trainer)
+asks a `RunDir` for its paths instead of spelling file names. Torch-free.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gantool.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
+from gantool.errors import GantoolError
+
+CONFIG = "config.toml"
+METRICS = "metrics.jsonl"
+LOSS_PLOT = "loss.png"
+SAMPLES_GIF = "samples.gif"
+SAMPLES = "samples"
+CHECKPOINTS = "checkpoints"
+LATEST_POINTER = "latest.json"
+BEST_CHECKPOINT = "best.safetensors"
+EXPORT = "generator.safetensors"
+BEST_EXPORT = "generator-best.safetensors"
+TENSORBOARD = "tensorboard"
+CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """The folder of one training run and the files in it."""
+
+    path: Path
+
+    @classmethod
+    def default(cls, gen: str, dataset: str) -> RunDir:
+        """runs/DATE-GEN-DATASET, for a new run without --out."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return cls(Path("runs") / f"{stamp}-{gen.replace(':', '-')}-{dataset.replace(':', '-')}")
+
+    config = property(lambda self: self.path / CONFIG)
+    metrics = property(lambda self: self.path / METRICS)
+    loss_plot = property(lambda self: self.path / LOSS_PLOT)
+    samples_gif = property(lambda self: self.path / SAMPLES_GIF)
+    samples = property(lambda self: self.path / SAMPLES)
+    checkpoints = property(lambda self: self.path / CHECKPOINTS)
+    latest_pointer = property(lambda self: self.path / CHECKPOINTS / LATEST_POINTER)
+    best_checkpoint = property(lambda self: self.path / CHECKPOINTS / BEST_CHECKPOINT)
+    export = property(lambda self: self.path / EXPORT)
+    best_export = property(lambda self: self.path / BEST_EXPORT)
+    tensorboard = property(lambda self: self.path / TENSORBOARD)
+
+    def sample_grid(self, step: int | None) -> Path:
+        """The grid of fixed-noise samples at a step, or the final one (None)."""
+        return self.samples / ("final.png" if step is None else f"step-{step:07d}.png")
+
+    def sample_grids(self) -> list[Path]:
+        """The step grids written so far, in order (for the animation)."""
+        return sorted(self.samples.glob("step-*.png"))
+
+    # -- the rules ----------------------------------------------------------------------------------
+    @property
+    def is_run(self) -> bool:
+        """A folder holds a run once its config.toml is written."""
+        return self.config.is_file()
+
+    @property
+    def finished(self) -> bool:
+        """A run has finished when its export exists."""
+        return self.export.is_file()
+
+    def read_config(self) -> dict[str, Any]:
+        """The run's config.toml as written (plugins and resolved options included)."""
+        from gantool.config import read_config_file
+
+        return read_config_file(self.config)
+
+    def refuse_overwrite(self, *, resume: bool) -> None:
+        """An earlier run's folder is only ever continued, never overwritten."""
+        if not resume and self.config.exists():
+            raise GantoolError(f"{self.path} already holds a run; continue it with --resume {self.path} "
+                               "or choose another --out")
+
+    def prepare(self, *, resume: bool) -> None:
+        """Create the folder of a new (or resumed) run, failing early if it is taken or unwritable."""
+        self.refuse_overwrite(resume=resume)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise GantoolError(f"cannot write to {self.path}: {exc.strerror or exc}; choose a writable --out") from None
+
+    def check_resume_source(self) -> None:
+        """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
+        refuse_pickle(self.path)
+        if self.path.exists() and not self.path.is_dir():
+            raise GantoolError(f"--resume takes a run directory, not the file {self.path}: give the folder that "
+                               f"holds {CONFIG} and {CHECKPOINTS}/")
+
+    def resume_checkpoint(self) -> Path:
+        """The checkpoint a resumed run continues from: the newest complete one."""
+        self.check_resume_source()
+        checkpoint = latest_checkpoint(self.path)
+        if checkpoint is None:
+            raise GantoolError(f"{self.path} has no checkpoint to resume from; start a new run with gantool train")
+        return checkpoint
+
+
+def export_of(source: Path) -> Path:
+    """The export a command reads: a run directory's, or the file given."""
+    return RunDir(source).export if source.is_dir() else source
+
+
+def finished_export(source: Path) -> Path:
+    """Like `export_of`, refusing a run directory that has not finished."""
+    if source.is_dir() and not RunDir(source).finished:
+        raise GantoolError(f"{source} has no {EXPORT}: the run has not finished; train it to the end or "
+                           f"resume it with gantool train --resume {source}")
+    return export_of(source)
+
+
+# -- the checkpoints/ folder ---------------------------------------------------------------------
+def checkpoint_path(run_dir: Path, step: int) -> Path:
+    """The checkpoint file of a step (nine digits, so names sort by step)."""
+    return RunDir(run_dir).checkpoints / f"step-{step:09d}.safetensors"
+
+
+def write_latest_pointer(run_dir: Path, checkpoint: Path) -> None:
+    """Point `checkpoints/latest.json` at a checkpoint (replaced atomically)."""
+    atomic_write_text(RunDir(run_dir).latest_pointer, json.dumps({"checkpoint": checkpoint.name}))
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The newest complete checkpoint of a run: the pointer's target, else the newest file."""
+    folder, pointer = RunDir(run_dir).checkpoints, RunDir(run_dir).latest_pointer
+    if pointer.is_file():
+        try:
+            name = json.loads(pointer.read_text())["checkpoint"]
+            # only a plain checkpoint name in this folder: a pointer must not lead anywhere else
+            if isinstance(name, str) and CHECKPOINT_NAME.fullmatch(name) and (folder / name).is_file():
+                return folder / name
+        except (json.JSONDecodeError, KeyError, TypeError, OSError, UnicodeDecodeError):
+            pass
+    candidates = _checkpoints(folder)
+    return candidates[-1] if candidates else None
+
+
+def _checkpoints(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("step-*.safetensors") if CHECKPOINT_NAME.fullmatch(path.name))
+
+
+def prune_checkpoints(run_dir: Path, keep: int, protect: tuple[Path, ...] = ()) -> None:
+    """Delete all but the newest `keep` checkpoints (never those in `protect`), and temp files a crash left."""
+    folder = RunDir(run_dir).checkpoints
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # one writer per run: any temp file here is from a killed one
+        stale.unlink(missing_ok=True)
+    if keep <= 0:
+        return
+    for old in _checkpoints(folder)[:-keep]:
+        if old not in protect:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,40 @@
+"""RunDir names every file of a run in one place; the file names are spelled nowhere else in gantool/."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gantool import rundir
+from gantool.errors import GantoolError
+from gantool.rundir import RunDir
+
+PACKAGE = Path(rundir.__file__).parent
+NAMES = [rundir.CONFIG, rundir.METRICS, rundir.LOSS_PLOT, rundir.SAMPLES_GIF, rundir.EXPORT, rundir.BEST_EXPORT]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_run_file_is_spelled_once_in_the_package(name):
+    spelled = [path for path in PACKAGE.rglob("*.py") if re.search(f'"{re.escape(name)}"', path.read_text())]
+    assert spelled == [Path(rundir.__file__)]
+
+
+def test_a_new_folder_becomes_a_run_and_is_never_overwritten(tmp_path):
+    run = RunDir(tmp_path / "run")
+    run.prepare(resume=False)
+    assert not run.is_run and not run.finished
+    run.config.write_text("")
+    with pytest.raises(GantoolError, match="--resume"):
+        run.prepare(resume=False)
+    run.prepare(resume=True)
+    with pytest.raises(GantoolError, match="no checkpoint to resume from"):
+        run.resume_checkpoint()
+
+
+def test_sample_grids_sort_by_step(tmp_path):
+    run = RunDir(tmp_path)
+    for step in (20, 3, 100):
+        run.samples.mkdir(exist_ok=True)
+        run.sample_grid(step).write_bytes(b"")
+    run.sample_grid(None).write_bytes(b"")
+    assert [p.name for p in run.sample_grids()] == ["step-0000003.png", "step-0000020.png", "step-0000100.png"]
