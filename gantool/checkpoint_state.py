@@ -85,6 +85,8 @@ def save(trainer: Trainer, path: Path | None = None) -> Path:
     """Write the trainer's checkpoint: to `path`, or as the next step-N file, pointed to by latest.json and
     pruned to --keep. Ranks first agree on one state (batch-norm statistics averaged, weights verified);
     rank 0 writes, and a state with non-finite values never replaces a good checkpoint."""
+    if trainer.ema is not None:  # its batch norm measured on every rank alike (only rank 0 draws samples)
+        trainer.ema.sampling_model()
     modules = (trainer.G, trainer.D) + ((trainer.ema.model,) if trainer.ema is not None else ())
     average_buffers(trainer.cluster, modules)
     tensors, state = pack(trainer)

@@ -85,7 +85,7 @@ def test_betas_reach_the_optimizers(tmp_path):
 
 
 def test_lr_decay_changes_the_rate_at_the_named_epochs_and_survives_a_checkpoint(tmp_path):
-    trainer = make_trainer(tmp_path / "a", lr_g=2e-4, lr_decay_epochs=[1, 3], lr_decay_factor=0.1)
+    trainer = make_trainer(tmp_path / "a", lr_g=2e-4, lr_d=2e-4, lr_decay_epochs=[1, 3], lr_decay_factor=0.1)
     rates = []
     for _ in range(4):
         rates.append(trainer.opt_g.param_groups[0]["lr"])
