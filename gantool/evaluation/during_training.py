@@ -16,7 +16,6 @@ from gantool.evaluation.evaluator import Evaluator, build_evaluator
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
 
-EVAL_SAMPLES = 1000
 METRIC = "frechet_distance"
 LOGGED = ("frechet_distance", "kid", "kid_std", "precision", "recall", "classifier_score", "classes_covered",
           "class_entropy_bits", "label_accuracy")
@@ -26,7 +25,7 @@ LOGGED = ("frechet_distance", "kid", "kid_std", "precision", "recall", "classifi
 class TrainingEvaluation:
     """Measures a generator with a fixed sample count and seed, so evaluations of one run compare."""
 
-    def __init__(self, evaluator: Evaluator, *, num: int = EVAL_SAMPLES, seed: int = 0, noise: str = "normal") -> None:
+    def __init__(self, evaluator: Evaluator, *, num: int, seed: int = 0, noise: str = "normal") -> None:
         self.evaluator, self.num, self.seed, self.noise = evaluator, num, seed, noise
 
     def measure(self, generator: Any) -> tuple[dict[str, float], dict[str, Any]]:
@@ -36,7 +35,7 @@ class TrainingEvaluation:
 
 
 def training_evaluation(registry: Registry, spec: DataSpec, dataset: str, data_options: Mapping[str, Any],
-                        device: torch.device, *, num: int = EVAL_SAMPLES, noise: str = "normal") -> TrainingEvaluation:
+                        device: torch.device, *, num: int, noise: str = "normal") -> TrainingEvaluation:
     """The evaluation a run on this data gets: the digit classifier for 1x28x28, else Inception-v3 from the hub
     cache (failing before training starts when there is none)."""
     evaluator = build_evaluator(registry, spec, choice="auto", dataset=dataset, data_options=data_options,
