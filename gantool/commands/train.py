@@ -91,7 +91,8 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
     parts = build_parts(registry, gen=config.gen, disc=config.disc, loss=config.loss, dataset=config.dataset,
                         options=config.options, augment=config.augment)
-    config.gen = parts.components["gen"].name if config.gen == AUTO_GENERATOR else config.gen  # rerun as trained
+    if config.gen == AUTO_GENERATOR:  # config.toml records what was trained, so it reruns exactly
+        config.gen = parts.components["gen"].name
     run = RunDir(Path(broadcast_text(cluster, os.fspath(out or RunDir.default(config.gen, config.dataset).path))))
     if cluster.is_main:
         warn_left_out(parts.data, config.dataset)
