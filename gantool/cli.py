@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from gantool._click_compat import exceptions as click_errors
-from gantool.consoles import err_console
+from gantool.consoles import err_console, literal
 from gantool.errors import GantoolError, GantoolWarning
 from gantool.registry import BUILTIN_DISTRIBUTION, load_registry
 
@@ -41,7 +40,7 @@ def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
 
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     if issubclass(category, GantoolWarning):
-        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {literal(message)}", highlight=False, soft_wrap=True)
     else:
         _default_showwarning(message, category, *args, **kwargs)
 
@@ -57,13 +56,14 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         args = list(sys.argv[1:] if argv is None else argv)
         code = command.main(args=args, prog_name="gantool", standalone_mode=False, obj={"argv": args})
     except GantoolError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {literal(exc)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except getattr(click_errors, "NoArgsIsHelpError", ()):
         sys.exit(0)
     except click_errors.UsageError as exc:
         where = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}{where}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {literal(exc.format_message() + where)}", highlight=False,
+                          soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -71,13 +71,13 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         err_console.print("aborted")
         sys.exit(130)
     except click_errors.ClickException as exc:
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {literal(exc.format_message())}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug in gantool or a plugin: one line by default, the traceback on request
         if os.environ.get("GANTOOL_DEBUG"):
             raise
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set GANTOOL_DEBUG=1 to see "
-                          "the traceback, and please report it)", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {literal(exc)} (set GANTOOL_DEBUG=1 "
+                          "to see the traceback, and please report it)", highlight=False, soft_wrap=True)
         sys.exit(1)
     if isinstance(code, int) and code:  # typer.Exit(code), and Ctrl-C as 130, come back as a return value
         sys.exit(code)

@@ -8,6 +8,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from gantool.consoles import clean
 
 METRIC_FORMAT = "D {d_loss:.3f} (real {d_real:.3f} fake {d_fake:.3f})  G {g_loss:.3f}  D(x) {d_x:.2f}  " \
                 "D(G(z)) {d_g_z:.2f}  {images_per_s:.0f} img/s"
@@ -45,9 +48,10 @@ class TrainingDisplay:
         if self.progress is not None:
             self.progress.stop()
 
-    def message(self, text: str) -> None:
+    def message(self, text: str | Text) -> None:
+        """A line of news; plain text is printed as written (names and paths may hold `[` or control codes)."""
         if not self.quiet:
-            self.console.print(text, highlight=False)
+            self.console.print(text if isinstance(text, Text) else Text(clean(text)), highlight=False)
 
     def advance(self, step: int, epoch: int) -> None:
         if self.progress is not None:

@@ -149,30 +149,32 @@ def _fmt(metrics: dict[str, Any], key: str) -> str:
 
 
 def _heading(result: dict[str, Any]) -> str:
+    from gantool.consoles import literal
+
     if result.get("kind", "run") != "run":
         what = "a folder of images" if result["kind"] == "folder" else "an array"
         chosen = result["protocol"]["samples"]
         picked = f"{chosen:,} of {result['found']:,}, a random choice" if chosen < result["found"] else f"{chosen:,}"
-        return f"[bold]{result['source']}[/]  {what}, {picked} images measured"
+        return f"[bold]{literal(result['source'])}[/]  {what}, {picked} images measured"
     what = "freshly initialised (--untrained)" if result.get("untrained") else f"step {result['step']}"
-    return f"[bold]{result['source']}[/]  {result['generator']}, {what}"
+    return f"[bold]{literal(result['source'])}[/]  {literal(result['generator'])}, {what}"
 
 
 def show(result: dict[str, Any]) -> None:
     """Print a result as a table of generated-versus-real numbers under its protocol."""
     from rich.table import Table
 
-    from gantool.consoles import out_console
+    from gantool.consoles import clean, out_console
 
     protocol = result["protocol"]
     out_console.print(_heading(result), highlight=False)
-    out_console.print(
+    out_console.print(clean(
         f"protocol: {protocol['samples']} samples (seed {protocol['seed']}), images "
         f"{'x'.join(map(str, protocol['image_size']))}, extractor {protocol['extractor']} "
         f"(sha256 {protocol['extractor_sha256'][:12]}…, {protocol['feature_dim']}-d features); KID over "
         f"{protocol['kid_subsets']} subsets of {protocol['kid_subset_size']}, precision/recall with k = "
         f"{protocol['neighbours']}\nreference: {protocol['reference']}\nfloor: {protocol.get('floor', '-')}"
-        + (f"\nnote: {protocol['note']}" if "note" in protocol else ""), highlight=False)
+        + (f"\nnote: {protocol['note']}" if "note" in protocol else "")), markup=False, highlight=False)
     table = Table()
     for column in ("measure", "generated", "real floor"):
         table.add_column(column, justify="left" if column == "measure" else "right")

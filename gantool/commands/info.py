@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gantool.errors import GantoolError, one_of
 from gantool.kinds import KINDS
@@ -14,7 +15,11 @@ from gantool.registry import Registry
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
-    from gantool.consoles import out_console
+    from gantool.consoles import clean, literal, out_console
+
+    def cells(*values: object) -> list[Text]:
+        """Table cells shown as written: plugin-supplied names, errors and help are never read as markup."""
+        return [Text(clean(value)) for value in values]
 
     @app.command("list-plugins")
     def list_plugins(
@@ -29,8 +34,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         for column in ("plugin", "package", "version", "status", "provides"):
             table.add_column(column, overflow="fold")
         for plugin in plugins:
-            status = "[green]ok[/]" if plugin.error is None else f"[red]error[/]: {plugin.error}"
-            table.add_row(plugin.name, plugin.package, plugin.version, status, ", ".join(plugin.provides))
+            status = Text("ok", "green") if plugin.error is None else Text.assemble(("error", "red"),
+                                                                                    ": " + clean(plugin.error))
+            table.add_row(*cells(plugin.name, plugin.package, plugin.version), status,
+                          *cells(", ".join(plugin.provides)))
         out_console.print(table)
 
     @app.command(help=f"Show the options of a {one_of([kind.name for kind in KINDS])}: types, defaults, help.")
@@ -43,9 +50,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
         for kind in found:
             component = registry().get(kind.name, name)
-            table = Table(title=f"{kind.name} {component.name} ({component.plugin.package} {component.plugin.version})",
-                          caption=(component.factory.__doc__ or "").strip().splitlines()[0] if component.factory.__doc__
-                          else None)
+            doc = (component.factory.__doc__ or "").strip().splitlines()
+            table = Table(title=literal(f"{kind.name} {component.name} ({component.plugin.package} "
+                                        f"{component.plugin.version})"), caption=literal(doc[0]) if doc else None)
             for column in ("option", "type", "default", "help"):
                 table.add_column(column, overflow="fold")
             for spec in option_specs(component.factory):
@@ -54,7 +61,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                     f"min {spec.min}" if spec.min is not None else "", f"max {spec.max}" if spec.max is not None else ""
                 ) if part)
                 help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
-                table.add_row(f"{kind.prefix}.{spec.name}", spec.type_name(), default, help_text)
+                table.add_row(*cells(f"{kind.prefix}.{spec.name}", spec.type_name(), default, help_text))
             out_console.print(table)
 
 

@@ -65,9 +65,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
 def show(info: dict[str, Any]) -> None:
     """Print the description as short labelled lines."""
-    from gantool.consoles import out_console
+    from gantool.consoles import clean, literal, out_console
 
-    lines = [f"[bold]{info['source']}[/]"]
+    lines = []
     config, export = info.get("config", {}), info.get("export", {})
     if config:
         lines.append(f"run: gen {config.get('gen')}  disc {config.get('disc') or config.get('gen')}  loss "
@@ -92,4 +92,5 @@ def show(info: dict[str, Any]) -> None:
     elif config:
         lines.append("export: none yet (the run has not finished)")
     lines += [f"sha256 {digest}  {name}" for name, digest in info["files"].items()]
-    out_console.print("\n".join(lines), highlight=False)
+    out_console.print(f"[bold]{literal(info['source'])}[/]", highlight=False)
+    out_console.print(clean("\n".join(lines)), markup=False, highlight=False)

@@ -80,9 +80,11 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     """The run itself, in every process of a distributed run; only rank 0 writes files and talks."""
     import tomli_w
     import torch
+    from rich.text import Text
 
     from gantool.assembly import build_parts, warn_left_out
     from gantool.checkpoint import atomic_write_text, write_error
+    from gantool.consoles import clean
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
     from gantool.signals import TrainingStopped, stop_message
@@ -120,12 +122,12 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     display = TrainingDisplay(trainer.total_steps, quiet=quiet or not cluster.is_main)
     g_params = sum(p.numel() for p in trainer.G.parameters())
     d_params = sum(p.numel() for p in trainer.D.parameters())
-    display.message(
-        f"[bold]gantool train[/]  G {config.gen} ({g_params:,} params)  D {config.disc or config.gen} "
+    display.message(Text.assemble(("gantool train", "bold"), clean(
+        f"  G {config.gen} ({g_params:,} params)  D {config.disc or config.gen} "
         f"({d_params:,} params)  loss {config.loss}  augment {config.augment or 'none'}  data {config.dataset} "
         f"({parts.data.description}, "
         f"{len(parts.data):,} images {parts.data.spec.channels}x{parts.data.spec.height}x{parts.data.spec.width})"
-    )
+    )))
     display.message(f"options {parts.options_config()}  device {trainer.device}  precision {config.precision}  "
                     f"threads {torch.get_num_threads()}")
     display.message(describe_training(config))
@@ -139,7 +141,8 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
             raise write_error(Path(exc.filename or run.path), exc) from None
         except TrainingStopped as stopped:
             if cluster.is_main:
-                display.console.print(stop_message(trainer.stop, stopped, run.path), highlight=False, soft_wrap=True)
+                display.console.print(clean(stop_message(trainer.stop, stopped, run.path)), markup=False,
+                                      highlight=False, soft_wrap=True)
             raise typer.Exit(trainer.stop.exit_code) from None
     display.message(f"samples: {result.samples}  (animated: {run.samples_gif})\n"
                     f"losses:  {run.loss_plot}\nexport:  {result.export}")
