@@ -51,7 +51,7 @@ class BatchSource:
 
     def order(self, epoch: int) -> torch.Tensor:
         """This rank's indices for `epoch`, truncated to whole batches."""
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        generator = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) % 2**64)  # any seed fits
         shard = torch.randperm(self.size, generator=generator)[self.rank::self.world_size]
         return shard[: self.steps_per_epoch * self.batch_size]
 

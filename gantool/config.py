@@ -8,6 +8,7 @@ derived from these fields, so a config file gets exactly the checks the command 
 from __future__ import annotations
 
 import tomllib
+import types
 import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,6 +20,8 @@ from gantool.options import Option, OptionSpec, convert_value
 AUTO_GENERATOR = "auto"
 # The bundled digits: the default training data, and the reference the shipped digit classifier measures against.
 BUNDLED_DIGITS = "mnist5k"
+# Seeds of every command: what torch's and NumPy's generators take as a signed 64-bit number.
+MAX_SEED = 2**63 - 1
 
 
 @dataclass
@@ -62,7 +65,8 @@ class TrainConfig:
     precision: Annotated[Literal["fp32", "bf16"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
     noise: Annotated[Literal["normal", "uniform"], Option("Latent noise: normal, or uniform on [-1, 1].")] = "normal"
-    seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.")] = 0
+    seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.", min=0,
+                                max=MAX_SEED)] = 0
     device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
     sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
@@ -115,14 +119,37 @@ def automatic_generator(num_classes: int) -> str:
 
 
 def check_known(data: dict[str, Any], source: str) -> None:
-    """A config file holds TrainConfig's settings (and the record of plugins and version), nothing else."""
+    """A config file holds TrainConfig's settings, each of its declared TOML type (a switch is true or false, not
+    "yes"), and the record of plugins and version, nothing else."""
     known = set(TrainConfig.__dataclass_fields__)
     unknown = sorted(set(data) - known - {"plugins", "gantool"})
     if unknown:
         raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    for spec in train_option_specs():
+        if spec.name in data and not is_toml_type(spec.type, data[spec.name]):
+            listed = typing.get_origin(spec.type) is list
+            expected = f"a list of {typing.get_args(spec.type)[0].__name__}s" if listed else (
+                "true or false" if spec.type is bool else spec.type_name())
+            raise GantoolError(f"{source}: {spec.name} = {data[spec.name]!r} is not valid: expected {expected}")
     options = data.get("options", {})
     if not isinstance(options, dict) or not all(isinstance(values, dict) for values in options.values()):
         raise GantoolError(f"{source}: options must be tables such as [options.gen] with depth = 32")
+
+
+def is_toml_type(kind: Any, value: Any) -> bool:
+    """Whether a TOML value has the type a setting declares (an integer is a float too; bool is not an int)."""
+    origin = typing.get_origin(kind)
+    if origin is Literal:
+        return isinstance(value, tuple({type(choice) for choice in typing.get_args(kind)}))
+    if origin in (typing.Union, types.UnionType):
+        return any(is_toml_type(arg, value) for arg in typing.get_args(kind) if arg is not type(None))
+    if origin is list:
+        return isinstance(value, list) and all(is_toml_type(typing.get_args(kind)[0], item) for item in value)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
 
 
 def flag(name: str) -> str:

@@ -8,6 +8,7 @@ checked against the hints before any work starts.
 from __future__ import annotations
 
 import inspect
+import math
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -114,13 +115,20 @@ def convert_value(spec: OptionSpec, value: Any, label: str) -> Any:
     """Convert one value to the option's type and check its bounds, or fail naming what was expected."""
     try:
         converted = _convert(spec.type, value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise GantoolError(f"{label}={value!r} is not valid: expected {spec.type_name()}") from None
+    if any(isinstance(item, float) and not math.isfinite(item) for item in _items(converted)):
+        raise GantoolError(f"{label}={value!r} is not valid: expected finite numbers, not NaN or infinity")
     for bound, ok in ((spec.min, lambda b: converted >= b), (spec.max, lambda b: converted <= b)):
         if bound is not None and isinstance(converted, int | float) and not ok(bound):
             allowed = f"at least {spec.min}" if bound is spec.min else f"at most {spec.max}"
             raise GantoolError(f"{label}={value!r} is out of range: it must be {allowed}")
     return converted
+
+
+def _items(value: Any) -> Iterable[Any]:
+    """A converted value's items: the value itself, or the elements of a list or tuple."""
+    return value if isinstance(value, list | tuple) else (value,)
 
 
 def _convert(hint: Any, value: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gantool.commands.common import SetOption
+from gantool.config import MAX_SEED
 from gantool.registry import Registry
 
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
@@ -27,7 +28,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         num: Annotated[int, typer.Option(min=2, max=50000, help=(
             "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
             "random choice when there are more)."))] = 2000,
-        seed: Annotated[int, typer.Option(help=(
+        seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help=(
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
             help="Feature extractor: auto (digit classifier for 1x28x28, else Inception-v3), digits or inception."

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from gantool.config import MAX_SEED
 from gantool.registry import Registry
 
 FORMATS = ("grid", "files", "npy")
@@ -38,7 +39,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         format_: Annotated[str, typer.Option(
             "--format", help="grid: one PNG; files: a folder of single PNGs; npy: uint8 array (N, H, W, C).",
         )] = "grid",
-        seed: Annotated[int, typer.Option(help="Seed of the noise; the same seed draws the same images.")] = 0,
+        seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help=(
+            "Seed of the noise; the same seed draws the same images."))] = 0,
         label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         per_class: Annotated[bool, typer.Option(
             "--per-class", help="Draw NUM images of every class, one grid row per class (conditional generators).",

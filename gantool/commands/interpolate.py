@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from gantool.config import MAX_SEED
 from gantool.registry import Registry
 
 
@@ -15,8 +16,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def interpolate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
         steps: Annotated[int, typer.Option(min=2, max=1000, help="Images along the path, both ends included.")] = 10,
-        seed_a: Annotated[int | None, typer.Option(help="Start seed \\[default: random, printed].")] = None,
-        seed_b: Annotated[int | None, typer.Option(help="End seed \\[default: random, printed].")] = None,
+        seed_a: Annotated[int | None, typer.Option(
+            min=0, max=MAX_SEED, help="Start seed \\[default: random, printed].")] = None,
+        seed_b: Annotated[int | None, typer.Option(
+            min=0, max=MAX_SEED, help="End seed \\[default: random, printed].")] = None,
         mode: Annotated[str, typer.Option(help="lerp (straight line) or slerp (along the sphere).")] = "slerp",
         out: Annotated[Path, typer.Option(help="A .png (one strip) or a .gif (animation).")] = Path(
             "interpolation.png"),
