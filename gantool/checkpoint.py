@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickletools
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,20 +28,24 @@ EXPORT_FORMAT = "gantool-generator-1"
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
 TEMP_SUFFIX = ".tmp"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # a raw pickle's protocol opcode; the zip that torch.save writes
+PICKLE_SCAN_BYTES = 1 << 20  # how much of a refused file is scanned for the opcodes of an old-protocol pickle
+RESUME_ADVICE = "Free space or choose a writable --out, then continue with --resume"  # for a run's files
+OUTPUT_ADVICE = "Free space or choose a writable --out, then run the command again"  # for generate, interpolate
 PICKLE_ADVICE = ("gantool only reads .safetensors and never unpickles (convert it yourself with "
                  "safetensors.torch.save_file if you trust it)")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, advice: str = RESUME_ADVICE) -> None:
     """Write `data` to `path` so that readers see the old content or the new, never a mix.
 
-    A failure (full disk, read-only folder) becomes one clear GantoolError; the old file is untouched.
+    A failure (full disk, read-only folder) becomes one clear GantoolError ending in `advice`; the old file is
+    untouched.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
-        raise write_error(path, exc) from None
+        raise write_error(path, exc, advice) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -49,18 +54,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise write_error(path, exc) from None
+        raise write_error(path, exc, advice) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
 
 
-def write_error(path: Path, exc: OSError) -> GantoolError:
-    """One line for a failed write, saying that what was written before is intact."""
+def write_error(path: Path, exc: OSError, advice: str = RESUME_ADVICE) -> GantoolError:
+    """One line for a failed write, saying that what was written before is intact and what to do."""
     reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return GantoolError(f"cannot write {path}: {reason}; files written before are intact. Free space or "
-                        "choose a writable --out, then continue with --resume")
+    return GantoolError(f"cannot write {path}: {reason}; files written before are intact. {advice}")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -118,9 +122,17 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def _starts_like_pickle(path: Path) -> bool:
-    """Only asked once safetensors has refused the file, so a valid file is never misjudged."""
+    """Only asked once safetensors has refused the file, so a valid file is never misjudged. Protocols 2 and up
+    and torch's zip start with a magic; protocols 0 and 1 have none, so their opcodes are read (never run) up
+    to the STOP that ends a pickle."""
     with path.open("rb") as handle:
-        return handle.read(4).startswith(PICKLE_MAGIC)
+        head = handle.read(PICKLE_SCAN_BYTES)
+    if head.startswith(PICKLE_MAGIC):
+        return True
+    try:
+        return any(opcode.name == "STOP" for opcode, _, _ in pickletools.genops(head))
+    except Exception:  # an unknown opcode or bytes cut short: not a pickle gantool can recognise
+        return False
 
 
 def refuse_pickle(path: Path) -> None:

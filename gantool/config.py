@@ -22,6 +22,7 @@ AUTO_GENERATOR = "auto"
 BUNDLED_DIGITS = "mnist5k"
 # Seeds of every command: what torch's and NumPy's generators take as a signed 64-bit number.
 MAX_SEED = 2**63 - 1
+MAX_CONFIG_BYTES = 1 << 20
 
 
 @dataclass
@@ -172,10 +173,19 @@ def train_option_specs() -> list[OptionSpec]:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """Read a TOML config file, failing in one line on missing or malformed files."""
+    """Read a TOML config file, failing in one line on missing, unreadable, oversized or malformed files."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # bounded: /dev/zero or a huge file must not hang
     except FileNotFoundError:
         raise GantoolError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise GantoolError(f"cannot read config file {path}: {exc.strerror or exc}; give a TOML file such as a "
+                           "run's config.toml") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise GantoolError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KiB; a config file holds "
+                           "a few settings (a run's config.toml is about 1 KiB)")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise GantoolError(f"config file {path} is not valid TOML: {exc}") from None

@@ -4,6 +4,7 @@ describes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ import torch
 from gantool import __version__
 from gantool.assembly import Parts, build_generator
 from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
+from gantool.config import train_option_specs
 from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
@@ -78,6 +80,64 @@ def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return state.get("dataset", ""), {}
 
 
+def _whole(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+NOISES = next(spec.choices or () for spec in train_option_specs() if spec.name == "noise")
+# What each field of an export's metadata must hold, in words for the error line; sizes are generous bounds that
+# keep a crafted file from building an absurd network before its weights are compared.
+SPEC_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "channels": (_whole(1, 64), "an integer from 1 to 64"),
+    "height": (_whole(1, 8192), "an integer from 1 to 8192"),
+    "width": (_whole(1, 8192), "an integer from 1 to 8192"),
+    "num_classes": (_whole(0, 100_000), "an integer from 0 to 100000"),
+}
+METADATA_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "generator": (_text, "a generator name"),
+    "options": (lambda value: isinstance(value, dict), "a table of options"),
+    "spec": (lambda value: isinstance(value, dict) and set(SPEC_SCHEMA) <= set(value), "a data spec with "
+             + ", ".join(SPEC_SCHEMA)),
+    "step": (_whole(0, 2**63 - 1), "a step count"),
+    "noise": (lambda value: value in NOISES, " or ".join(NOISES)),
+    "ema": (lambda value: value is None or (isinstance(value, float | int) and not isinstance(value, bool)
+                                           and 0 < value < 1), "an EMA decay between 0 and 1, or none"),
+    "dataset": (_text, "a dataset name"),
+    "gantool": (_text, "a version"),
+    "plugin": (lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+               "a table of package and version"),
+}
+OPTIONAL = {"noise", "ema", "dataset", "gantool", "plugin", "step"}  # older exports may lack them
+
+
+def check_metadata(path: Path, state: dict[str, Any]) -> None:
+    """Refuse an export whose metadata a crafted or damaged file filled with values gantool never writes."""
+    for key, (valid, expected) in METADATA_SCHEMA.items():
+        if key not in state:
+            if key in OPTIONAL:
+                continue
+            raise GantoolError(f"{path} has incomplete export metadata (no {key}); export it again with gantool "
+                               "train")
+        if not valid(state[key]):
+            raise GantoolError(f"{path} has invalid export metadata: {key} = {literal_value(state[key])} is not "
+                               f"{expected}; export it again with gantool train")
+    for key, (valid, expected) in SPEC_SCHEMA.items():
+        if not valid(state["spec"][key]):
+            raise GantoolError(f"{path} has invalid export metadata: spec {key} = "
+                               f"{literal_value(state['spec'][key])} is not {expected}; export it again with "
+                               "gantool train")
+
+
+def literal_value(value: Any) -> str:
+    """A metadata value for an error line, cut short: a crafted file may hold a huge one."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
     """Rebuild the exported generator through its plugin and load its weights (no code runs from the file)."""
     path = finished_export(source)
@@ -85,13 +145,15 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
     if state.get("format") != EXPORT_FORMAT:
         raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
                            "give a run directory or its generator.safetensors")
-    try:
-        spec = DataSpec.from_dict(state["spec"])
-        name, options = str(state["generator"]), dict(state["options"])
-    except (KeyError, TypeError, ValueError):
-        raise GantoolError(f"{path} has incomplete export metadata (generator, options, spec); "
-                           "export it again with gantool train") from None
-    generator = build_generator(registry, name, options, spec)
+    check_metadata(path, state)
+    spec = DataSpec.from_dict(state["spec"])
+    generator = build_generator(registry, state["generator"], state["options"], spec)
+    expected = generator.state_dict()
+    for key, tensor in tensors.items():
+        if key in expected and tensor.dtype != expected[key].dtype:
+            raise GantoolError(f"{path} stores {key} as {tensor.dtype}, but generator {state['generator']} holds "
+                               f"{expected[key].dtype}; the file was altered or not written by gantool, so export "
+                               "it again with gantool train")
     try:
         generator.load_state_dict(tensors)
     except RuntimeError as exc:

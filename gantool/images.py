@@ -33,8 +33,8 @@ def save_grid(images: torch.Tensor, path: Path, *, nrow: int | None = None) -> P
     from torchvision.utils import save_image
 
     nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         save_image(images.detach().float().cpu(), str(path), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
     except OSError as exc:
         raise GantoolError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out") from None

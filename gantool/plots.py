@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from gantool.checkpoint import atomic_write_bytes
+from gantool.checkpoint import RESUME_ADVICE, atomic_write_bytes
 from gantool.rundir import RunDir
 
 CURVES = (("d_loss", "D loss", (200, 60, 40)), ("g_loss", "G loss", (40, 90, 200)))
@@ -88,11 +88,13 @@ def grids_to_gif(frames: Sequence[Path], path: Path, *, frame_ms: int = 200, hol
     return save_gif(images, path, [frame_ms] * (len(images) - 1) + [hold_last_ms])
 
 
-def save_gif(frames: Sequence[Image.Image], path: Path, durations: int | list[int]) -> Path:
-    """Frames as an endlessly looping animated GIF (milliseconds per frame, or one for each), written atomically."""
+def save_gif(frames: Sequence[Image.Image], path: Path, durations: int | list[int], *,
+             advice: str = RESUME_ADVICE) -> Path:
+    """Frames as an endlessly looping animated GIF (milliseconds per frame, or one for each), written atomically;
+    `advice` ends the error line of a failed write."""
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=list(frames[1:]), duration=durations, loop=0)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue(), advice=advice)
     return path
 
 

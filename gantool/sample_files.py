@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gantool.checkpoint import atomic_write_bytes
+from gantool.checkpoint import OUTPUT_ADVICE, atomic_write_bytes
 from gantool.errors import GantoolError
 from gantool.images import save_grid, to_uint8
 from gantool.plots import save_gif
@@ -42,9 +42,10 @@ def write_images(images: torch.Tensor, labels: torch.Tensor | None, out: Path, f
     pixels = to_uint8(images)
     try:
         if format_ == "npy":
-            atomic_write_bytes(out, npy_bytes(pixels))
+            atomic_write_bytes(out, npy_bytes(pixels), advice=OUTPUT_ADVICE)
             if labels is not None:
-                atomic_write_bytes(out.with_name(out.stem + ".labels.npy"), npy_bytes(labels.cpu().numpy()))
+                atomic_write_bytes(out.with_name(out.stem + ".labels.npy"), npy_bytes(labels.cpu().numpy()),
+                                   advice=OUTPUT_ADVICE)
             return
         out.mkdir(parents=True, exist_ok=True)
         for index, image in enumerate(pixels):
@@ -59,4 +60,4 @@ def write_gif(images: torch.Tensor, out: Path, *, frame_ms: int, scale: int = 1)
     frames = [pil_image(pixels) for pixels in to_uint8(images)]
     if scale > 1:
         frames = [frame.resize((frame.width * scale, frame.height * scale), resample=0) for frame in frames]
-    save_gif(frames, out, frame_ms)
+    save_gif(frames, out, frame_ms, advice=OUTPUT_ADVICE)

@@ -30,6 +30,9 @@ def describe_source(source: Path) -> dict[str, Any]:
         raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")
     info: dict[str, Any] = {"source": str(source), "files": {}}
     export = export_of(source)
+    if not source.is_dir() and not source.is_file():
+        raise GantoolError(f"{source} is neither a folder nor a regular file: give a run directory or a {EXPORT} "
+                           "export")
     if source.is_dir():
         run = RunDir(source)
         if not run.is_run:
