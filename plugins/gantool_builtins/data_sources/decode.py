@@ -55,6 +55,10 @@ def open_image(path: Path) -> Image.Image:
         if exc.errno is not None:  # the file system's own error: permissions, a vanished file
             raise BadImage("unreadable") from None
         raise BadImage("truncated" if "truncated" in str(exc) else "damaged") from None
+    except (BadImage, MemoryError):
+        raise
+    except Exception:  # Pillow's header parsers raise ValueError and others on crafted data (a huge text chunk)
+        raise BadImage("damaged") from None
     if image.width * image.height > (Image.MAX_IMAGE_PIXELS or float("inf")):
         image.close()
         raise BadImage("over the pixel limit (decompression bomb)")
