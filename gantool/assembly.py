@@ -12,7 +12,7 @@ from gantool.errors import GantoolError, GantoolWarning, first_line
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.kinds import BY_NAME, BY_PREFIX, PREFIXES
 from gantool.options import options_to_config, resolve_options
-from gantool.registry import Component, Registry
+from gantool.registry import BUILTIN_DISTRIBUTION, Component, Registry
 
 if TYPE_CHECKING:
     from torch import nn
@@ -46,6 +46,28 @@ def construct(component: Component, *args: Any, **options: Any) -> Any:
         raise GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
                            f"{plugin.version}) failed to build: {type(exc).__name__}: {first_line(exc, '')}; report it "
                            f"to the plugin's authors or choose another {component.kind}") from None
+
+
+def plugin_at_fault(parts: Parts, exc: BaseException) -> Component | None:
+    """The third-party part whose code raised `exc` (the innermost frame in a plugin's package), or None when
+    the error arose in gantool or its built-ins, so a crash during training can name the package to report it to."""
+    roots = {component.factory.__module__.partition(".")[0]: component for component in parts.components.values()
+             if component.plugin.package != BUILTIN_DISTRIBUTION}
+    found, frame = None, exc.__traceback__
+    while frame is not None:
+        module = frame.tb_frame.f_globals.get("__name__", "")
+        found = roots.get(module.partition(".")[0], found)
+        frame = frame.tb_next
+    return found
+
+
+def plugin_failure(component: Component, exc: BaseException, step: int) -> GantoolError:
+    """One line for a plugin part that crashed while training: which part, which package, whom to tell."""
+    plugin = component.plugin
+    return GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
+                        f"{plugin.version}) failed during training after step {step}: {type(exc).__name__}: "
+                        f"{first_line(exc, '')}; report it to the authors of {plugin.package} or choose another "
+                        f"{component.kind} (checkpoints written before are kept)")
 
 
 def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:

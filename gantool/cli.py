@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None, *, extra_plugins: Iterable[tuple[object,
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
     except click_errors.ClickException as exc:

@@ -21,6 +21,12 @@ class ReplicaMismatchError(GantoolError):
     exit_code = 3
 
 
+class Interrupted(GantoolError):
+    """The user (or code pretending to be the user) interrupted the command before it did anything."""
+
+    exit_code = 130
+
+
 class GantoolWarning(UserWarning):
     """Something the user should know that does not stop the command; the CLI prints it as one line."""
 

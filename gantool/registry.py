@@ -19,7 +19,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError, GantoolWarning, Interrupted
 from gantool.kinds import BY_NAME, KINDS
 
 ENTRY_POINT_GROUP = "gantool"
@@ -77,20 +77,29 @@ class Registry:
         self.manager.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.components: dict[str, list[Component]] = {kind.name: [] for kind in KINDS}
-        self.strict = os.environ.get("GANTOOL_STRICT_PLUGINS", "") not in ("", "0")
+        self.strict = _switch("GANTOOL_STRICT_PLUGINS")
 
     def load_entry_points(self) -> None:
-        """Load every allowed plugin of the `gantool` entry-point group, isolating failures."""
+        """Load every allowed plugin of the `gantool` entry-point group, isolating failures; the built-ins
+        first, so a third-party entry point that takes their name is the one skipped."""
         allowed = _allowed_distributions()
-        for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-            dist = entry_point.dist
-            package = dist.metadata["Name"] if dist is not None else "unknown"
-            version = dist.version if dist is not None else "unknown"
+        found = [(entry_point, *_distribution(entry_point))
+                 for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+        for entry_point, package, version in sorted(found, key=lambda item: (item[1] != BUILTIN_DISTRIBUTION,
+                                                                             item[0].name)):
             if allowed is not None and package != BUILTIN_DISTRIBUTION and _normalize(package) not in allowed:
                 continue
             info = PluginInfo(entry_point.name, package, version)
+            if info.name in self.plugins:
+                self._report(info, f"its name is taken by the plugin from {self.plugins[info.name].package}; "
+                                   f"ask the authors of {package} to rename it")
+                continue
             try:
                 module = entry_point.load()
+            except KeyboardInterrupt:  # Ctrl-C while a plugin imports, or a plugin raising it: stop, naming it
+                raise Interrupted(f"interrupted while loading plugin {info.name!r} from {package}; if you did not "
+                                  f"press Ctrl-C, that plugin raised KeyboardInterrupt: uninstall {package} or leave "
+                                  "it out with GANTOOL_LOAD_PLUGINS") from None
             except (Exception, SystemExit) as exc:  # a broken plugin must not take the CLI down
                 self.plugins.setdefault(info.name, info)  # listed with its error by list-plugins
                 self._fail(info, f"import failed: {type(exc).__name__}: {exc}")
@@ -147,6 +156,10 @@ class Registry:
         for kind in self.components:
             self.components[kind] = [c for c in self.components[kind] if c.plugin is not info]
         info.provides.clear()
+        self._report(info, error)
+
+    def _report(self, info: PluginInfo, error: str) -> None:
+        """Warn that a plugin was skipped, or stop in strict mode."""
         message = f"plugin {info.name!r} from {info.package} {info.version} was skipped: {error}"
         if self.strict:
             raise GantoolError(message + " (GANTOOL_STRICT_PLUGINS is set; unset it to skip broken plugins)")
@@ -179,6 +192,24 @@ def _check_name(name: str) -> str:
     if not name or name != name.lower() or " " in name or "_" in name or ":" in name:
         raise ValueError(f"component name {name!r} must be lower-case words joined by hyphens")
     return name
+
+
+def _distribution(entry_point: metadata.EntryPoint) -> tuple[str, str]:
+    """(package, version) of an entry point's distribution; "unknown" where its metadata lacks them."""
+    dist = entry_point.dist
+    if dist is None:
+        return "unknown", "unknown"
+    return str(dist.metadata.get("Name") or "unknown"), str(dist.metadata.get("Version") or "unknown")
+
+
+def _switch(variable: str) -> bool:
+    """An on/off environment variable: 1, true, yes or on; 0, false, no, off or empty; anything else is refused."""
+    value = os.environ.get(variable, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise GantoolError(f"{variable}={os.environ[variable]!r} is not understood; set it to 1 (on) or 0 (off)")
 
 
 def _allowed_distributions() -> set[str] | None:

@@ -13,6 +13,7 @@ import typer
 
 from gantool.commands.train_options import as_text, resolve_config, train_parameters
 from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
+from gantool.errors import GantoolError
 from gantool.registry import Registry
 from gantool.rundir import RunDir
 
@@ -82,7 +83,7 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     import torch
     from rich.text import Text
 
-    from gantool.assembly import build_parts, warn_left_out
+    from gantool.assembly import build_parts, plugin_at_fault, plugin_failure, warn_left_out
     from gantool.checkpoint import atomic_write_text, write_error
     from gantool.consoles import clean
     from gantool.distributed import broadcast_text, wait_for_all
@@ -144,6 +145,11 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
                 display.console.print(clean(stop_message(trainer.stop, stopped, run.path)), markup=False,
                                       highlight=False, soft_wrap=True)
             raise typer.Exit(trainer.stop.exit_code) from None
+        except Exception as exc:  # a third-party part's own bug: name its package instead of gantool's
+            culprit = plugin_at_fault(parts, exc)
+            if culprit is None or isinstance(exc, GantoolError):
+                raise
+            raise plugin_failure(culprit, exc, trainer.step) from None
     display.message(f"samples: {result.samples}  (animated: {run.samples_gif})\n"
                     f"losses:  {run.loss_plot}\nexport:  {result.export}")
     if cluster.is_main:
