@@ -97,3 +97,14 @@ def test_a_plugin_whose_import_error_holds_markup_is_listed_and_its_crash_is_one
     assert crashed.returncode in (1, 2)
     line = one_error_line("\n".join(line for line in crashed.stderr.splitlines() if not line.startswith("warning:")))
     assert f"loss {TAG} failed" in line and "\x1b" not in line
+
+
+def test_check_data_lists_a_file_named_with_escapes_and_brackets_harmlessly(cli, tmp_path):
+    from PIL import Image
+
+    for index in range(2):
+        Image.new("L", (8, 8)).save(tmp_path / f"good{index}.png")
+    (tmp_path / f"bad[red]{ESCAPE}.png").write_bytes(b"")
+    result = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={tmp_path}")
+    assert result.code == 1, result.err
+    assert "bad[red].png" in result.out and "\x1b" not in result.out

@@ -67,7 +67,7 @@ def class_counts(bundle: DatasetBundle) -> dict[str, int]:
 
 def show(summary: dict[str, Any]) -> None:
     """Short labelled lines, then the files left out (the first SHOWN_FILES of them)."""
-    from gantool.consoles import out_console
+    from gantool.consoles import clean, out_console
 
     spec, report = summary["spec"], summary["report"]
     shape = f"{spec['channels']}x{spec['height']}x{spec['width']}"
@@ -89,4 +89,4 @@ def show(summary: dict[str, Any]) -> None:
             lines.append(f"  ... and {len(listed) - SHOWN_FILES:,} more (--json lists every one)")
         if skipped and report["hint"]:
             lines.append(report["hint"])
-    out_console.print("\n".join(lines), highlight=False, markup=False)
+    out_console.print(clean("\n".join(lines)), highlight=False, markup=False)  # file names may hold escapes
