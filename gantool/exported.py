@@ -123,16 +123,16 @@ def check_metadata(path: Path, state: dict[str, Any]) -> None:
             raise GantoolError(f"{path} has incomplete export metadata (no {key}); export it again with gantool "
                                "train")
         if not valid(state[key]):
-            raise GantoolError(f"{path} has invalid export metadata: {key} = {literal_value(state[key])} is not "
+            raise GantoolError(f"{path} has invalid export metadata: {key} = {_short(state[key])} is not "
                                f"{expected}; export it again with gantool train")
     for key, (valid, expected) in SPEC_SCHEMA.items():
         if not valid(state["spec"][key]):
             raise GantoolError(f"{path} has invalid export metadata: spec {key} = "
-                               f"{literal_value(state['spec'][key])} is not {expected}; export it again with "
+                               f"{_short(state['spec'][key])} is not {expected}; export it again with "
                                "gantool train")
 
 
-def literal_value(value: Any) -> str:
+def _short(value: Any) -> str:
     """A metadata value for an error line, cut short: a crafted file may hold a huge one."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
