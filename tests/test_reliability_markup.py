@@ -108,3 +108,18 @@ def test_check_data_lists_a_file_named_with_escapes_and_brackets_harmlessly(cli,
     result = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={tmp_path}")
     assert result.code == 1, result.err
     assert "bad[red].png" in result.out and "\x1b" not in result.out
+
+
+def test_the_internal_error_line_shows_markup_in_the_message_as_written(cli):
+    from gantool import hookimpl
+
+    class Crashes:
+        @hookimpl
+        def register_commands(self, app):
+            @app.command("boom")
+            def boom() -> None:
+                raise RuntimeError(f"bad {TAG}{ESCAPE}")
+
+    result = cli("boom", extra_plugins=[(Crashes(), "crashes")])
+    assert result.code == 1
+    assert f"internal error: RuntimeError: bad {TAG}" in " ".join(result.err.split()) and "\x1b" not in result.err
