@@ -62,7 +62,7 @@ class TrainConfig:
     eval_every: Annotated[int | None, Option(
         "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
         "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
-    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2)] = 1000
+    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2, max=50000)] = 1000  # as evaluate
     precision: Annotated[Literal["fp32", "bf16"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
     noise: Annotated[Literal["normal", "uniform"], Option("Latent noise: normal, or uniform on [-1, 1].")] = "normal"
