@@ -38,6 +38,9 @@ class TrainConfig:
     max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None
     # batch, rates and EMA measured on the default run (docs/evaluation.md): Fréchet distance 81 -> about 6
     batch_size: Annotated[int, Option("Images per iteration.", min=1)] = 32
+    replacement: Annotated[bool, Option(
+        "Draw each batch's images at random with replacement instead of shuffled epochs; a batch may then be larger "
+        "than the data set (an epoch stays data size / batch size steps, at least one).")] = False
     lr_g: Annotated[float, Option("Adam learning rate of G.", min=0.0)] = 1.2e-3
     lr_d: Annotated[float, Option("Adam learning rate of D.", min=0.0)] = 6e-4
     betas_g: Annotated[list[float], Option("Adam betas of G, as BETA1,BETA2.")] = field(
@@ -45,7 +48,11 @@ class TrainConfig:
     betas_d: Annotated[list[float], Option("Adam betas of D, as BETA1,BETA2.")] = field(
         default_factory=lambda: [0.5, 0.999])
     d_steps: Annotated[int, Option("D updates (one real batch each) per G update.", min=1)] = 1
-    g_steps: Annotated[int, Option("G updates per D update; each extra one draws fresh noise.", min=1)] = 1
+    g_steps: Annotated[int, Option("G updates per D update; each extra one draws fresh noise (see --g-steps-noise).",
+                                   min=1)] = 1
+    g_steps_noise: Annotated[Literal["fresh", "same"], Option(
+        "Noise of the extra --g-steps updates: fresh draws, or the same noise as the D step (TF tutorials feed one "
+        "batch several times).")] = "fresh"
     lr_decay_epochs: Annotated[list[int], Option(
         "Epochs (counted from 0) from which both learning rates are multiplied by --lr-decay-factor: 30,40.")] = (
         field(default_factory=list))
@@ -61,7 +68,8 @@ class TrainConfig:
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2)] = 1000
     precision: Annotated[Literal["fp32", "bf16"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
-    noise: Annotated[Literal["normal", "uniform"], Option("Latent noise: normal, or uniform on [-1, 1].")] = "normal"
+    noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
+        "Latent noise: normal, uniform on [-1, 1), or uniform01 on [0, 1).")] = "normal"
     seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.")] = 0
     device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
     sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200

@@ -73,7 +73,8 @@ class Trainer:
         self.stopped_early = False
         self.noise = torch.Generator(device=self.device).manual_seed(self.cluster.seed(config.seed + 1))
         self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed,
-                                  rank=self.cluster.rank, world_size=self.cluster.world_size)
+                                  rank=self.cluster.rank, world_size=self.cluster.world_size,
+                                  replacement=config.replacement)
         self.steps_per_epoch = self.source.steps_per_epoch
         total = config.epochs * self.steps_per_epoch
         self.total_steps = min(total, config.max_steps) if config.max_steps else total
@@ -144,6 +145,9 @@ class Trainer:
         self.sched_d.step()
         finished = self.epoch
         self.epoch, self.position = self.epoch + 1, 0
+        if self.epoch in self.config.lr_decay_epochs:
+            display.message(f"learning rates x{self.config.lr_decay_factor:g} from epoch {self.epoch}: G "
+                            f"{self.opt_g.param_groups[0]['lr']:.3g}, D {self.opt_d.param_groups[0]['lr']:.3g}")
         if self.evaluation is None:  # with --eval-every, patience follows the evaluations instead
             self.watch(self.epoch_score(values), finished, "epoch(s)", display)
 
@@ -206,7 +210,7 @@ class Trainer:
             observe(real_logits.detach())
 
         if g_turn:
-            g_loss = self.generator_steps(fake, fake_labels)
+            g_loss = self.generator_steps(z, fake, fake_labels)
         else:  # no G update this call: log G's loss against the D it faced
             with torch.no_grad():
                 g_loss = self.loss.generator_loss(fake_logits.detach())
@@ -219,13 +223,15 @@ class Trainer:
                 torch.sigmoid(fake_logits.detach()).mean(),
             ])
 
-    def generator_steps(self, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
-        """--g-steps G updates: the first reuses the D step's fakes, each later one draws fresh noise
-        (the G that made the first batch has changed). Returns the last G loss."""
+    def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """--g-steps G updates: the first reuses the D step's fakes, each later one regenerates them (the G that
+        made the first batch has changed) from fresh noise, or with --g-steps-noise same from the D step's `z`.
+        Returns the last G loss."""
         self.D.requires_grad_(False)  # D's weights need no gradients during the G step
         for index in range(self.config.g_steps):
             if index:
-                z, fake_labels = self._noise_batch(len(fake))
+                if self.config.g_steps_noise == "fresh":
+                    z, fake_labels = self._noise_batch(len(fake))
                 with self.autocast():
                     fake = self._augmented(self.G(z, fake_labels))
             with self.autocast():

@@ -62,8 +62,19 @@ def missing_message(name: str, folder: Path, names: tuple[str, str]) -> str:
             f"{SETS[name][1]}/raw")
 
 
-def load_idx_set(name: str, *, root: Path, download: bool, train: bool, image_size: int) -> DatasetBundle:
-    """All images of one split as one uint8 tensor (N, 1, size, size) with int64 labels."""
+def load_idx_set(name: str, *, root: Path, download: bool, split: str, image_size: int) -> DatasetBundle:
+    """All images of a split (train, test, or all: both merged) as one uint8 tensor (N, 1, size, size) with int64
+    labels."""
+    parts = [load_idx_part(name, root=root, download=download, train=train)
+             for train in {"train": (True,), "test": (False,), "all": (True, False)}[split]]
+    pixels = resize_uint8(torch.cat([images for images, _ in parts]), image_size)
+    targets = torch.cat([labels for _, labels in parts])
+    folder = root / SETS[name][1] / "raw"
+    return in_memory_bundle(pixels, targets, 10, f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")
+
+
+def load_idx_part(name: str, *, root: Path, download: bool, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images (N, 1, 28, 28) uint8 and int64 labels of the train or test files, downloaded if asked."""
     import torchvision.datasets
 
     source = getattr(torchvision.datasets, SETS[name][0])
@@ -83,7 +94,4 @@ def load_idx_set(name: str, *, root: Path, download: bool, train: bool, image_si
     if len(images) != len(labels) or (len(labels) and int(labels.max()) > 9):
         raise GantoolError(f"{paths[0]} and {paths[1]} do not match ({len(images)} images, {len(labels)} labels "
                            "from 0 to 9 expected); download them again")
-    pixels = resize_uint8(torch.from_numpy(images.copy()).unsqueeze(1), image_size)
-    targets = torch.from_numpy(labels.astype(np.int64))
-    split = "train" if train else "test"
-    return in_memory_bundle(pixels, targets, 10, f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")
+    return torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
