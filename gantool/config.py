@@ -58,7 +58,7 @@ class TrainConfig:
         field(default_factory=list))
     lr_decay_factor: Annotated[float, Option("Learning-rate factor at each decay epoch.", min=0.0)] = 0.1
     ema: Annotated[float | None, Option("Keep an exponential moving average of G with this decay (e.g. 0.999); "
-                                        "it makes the samples and the export.")] = 0.999
+                                        "it makes the samples and the export. 0 turns it off.")] = 0.999
     patience: Annotated[int | None, Option(
         "Stop when G's epoch loss has not improved for N epochs (with --eval-every: the Fréchet distance for N "
         "evaluations), keeping the best.", min=1)] = None
@@ -94,8 +94,8 @@ class TrainConfig:
             if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
                 raise GantoolError(f"{name.replace('_', '-')} must be two numbers in [0, 1) such as 0.5,0.999; "
                                    f"got {betas}")
-        if self.ema is not None and not 0.0 < self.ema < 1.0:
-            raise GantoolError(f"--ema must be a decay between 0 and 1 (exclusive) such as 0.999; got {self.ema}")
+        if self.ema is not None and not 0.0 <= self.ema < 1.0:
+            raise GantoolError(f"--ema must be a decay in [0, 1) such as 0.999 (0 turns it off); got {self.ema}")
         if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):
             raise GantoolError(f"--lr-decay-epochs must be increasing positive epochs such as 30,40; "
                                f"got {self.lr_decay_epochs}")
