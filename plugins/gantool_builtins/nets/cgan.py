@@ -99,6 +99,8 @@ class CGANDiscriminator(nn.Module):
             initialise(self, "pytorch" if init == "auto" else init)
             if spectral_norm:
                 spectrally_normalise(self.main)
+                if self.branches is not None:
+                    spectrally_normalise(self.branches)
             features = hidden[-1] if hidden else pixels(spec)
         if self.projection:
             self.class_embedding = nn.Embedding(spec.num_classes, features)
