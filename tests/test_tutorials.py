@@ -371,3 +371,18 @@ def test_d_scale_halves_d_loss_and_uniform01_noise_is_torch_rand():
     z = draw_noise("uniform01", 2000, 8, generator=torch.Generator().manual_seed(0))
     assert torch.equal(z, torch.rand(2000, 8, generator=torch.Generator().manual_seed(0)))
 
+
+
+def test_cifar10_split_all_merges_train_and_test(tmp_path):
+    from gantool_builtins.datasets import cifar10
+    from tests.test_catalogue_data import write_cifar_batches
+
+    write_cifar_batches(tmp_path / "cifar-10-batches-bin", per_batch=4)
+    sizes = {split: len(cifar10(root=tmp_path, split=split)) for split in ("train", "test", "all")}
+    assert sizes == {"train": 20, "test": 4, "all": 24}
+
+
+def test_cgan_branches_refuse_projection_in_one_line(cli):
+    result = cli("train", "--gen", "cgan", "--set", "disc.body=mlp", "--set", "disc.branch=64",
+                 "--set", "disc.conditioning=projection", "--quiet")
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and "disc.branch=0" in result.err
