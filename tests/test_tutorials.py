@@ -375,6 +375,7 @@ def test_d_scale_halves_d_loss_and_uniform01_noise_is_torch_rand():
 
 def test_cifar10_split_all_merges_train_and_test(tmp_path):
     from gantool_builtins.datasets import cifar10
+
     from tests.test_catalogue_data import write_cifar_batches
 
     write_cifar_batches(tmp_path / "cifar-10-batches-bin", per_batch=4)
