@@ -73,6 +73,9 @@ class TrainConfig:
     seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.")] = 0
     device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
     sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200
+    sample_count: Annotated[int | None, Option(
+        "Images in each fixed-noise sample grid, square [default: 64]; with a conditional G, images in each "
+        "class row, all rows from the same noise [default: 8].", min=1, max=1024)] = None
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3

@@ -32,7 +32,8 @@ from gantool.stopping import Patience
 if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation
 
-SAMPLE_COUNT = 64
+SAMPLE_COUNT = 64  # images in an unconditional sample grid, unless --sample-count says otherwise
+CLASS_ROW = 8  # images in each class row of a conditional one
 
 
 @dataclass
@@ -83,9 +84,15 @@ class Trainer:
         self.health = HealthMonitor(self.total_steps)
         self.last_checkpoint: Path | None = None
         fixed = torch.Generator().manual_seed(config.seed + 3)
-        self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
-        count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
-        self.sample_z = draw_noise(config.noise, count, self.G.latent_dim, generator=fixed, device=self.device)
+        if self.num_classes:  # one row per class, every row from the same noise, so rows differ by label alone
+            self.sample_row = config.sample_count or CLASS_ROW
+            self.sample_labels = grid_labels(self.num_classes, self.sample_row, self.device)
+            row = draw_noise(config.noise, self.sample_row, self.G.latent_dim, generator=fixed, device=self.device)
+            self.sample_z = row.repeat(self.num_classes, 1)
+        else:
+            self.sample_row, self.sample_labels = None, None
+            self.sample_z = draw_noise(config.noise, config.sample_count or SAMPLE_COUNT, self.G.latent_dim,
+                                       generator=fixed, device=self.device)
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -273,7 +280,7 @@ class Trainer:
             images = sampler(self.sample_z, self.sample_labels)
         sampler.train()
         self.health.check_samples(self.step, images, self.last_checkpoint)
-        return save_grid(images, path, nrow=8)
+        return save_grid(images, path, nrow=self.sample_row)
 
     def save_plots(self) -> None:
         """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""

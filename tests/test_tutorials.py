@@ -184,13 +184,14 @@ def test_c_keras_mlp_gan(tmp_path, monkeypatch, capsys):
     assert value_after(line, "--batch-size") == "256"
     assert_settings(config_of(run), {
         "gen": "mlp", "dataset": "mnist", "loss": "bce", "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": [0.9, 0.999],
-        "betas_d": [0.9, 0.999], "epochs": 100, "ema": 0.0, "sample_every": 10 * (60000 // 256),
+        "betas_d": [0.9, 0.999], "epochs": 100, "ema": 0.0, "sample_every": 10 * (60000 // 256), "sample_count": 16,
         "options": {"gen": {"latent_dim": 100, "hidden1": 256, "hidden2": 512, "slope": 0.3},
                     "disc": {"hidden1": 512, "hidden2": 256, "batch_norm": True, "slope": 0.3}}})
     assert_adam(run, 1e-4, 1e-4, (0.9, 0.999))
     expected = (count(keras_mlp([100, 256, 512], 784)), count(keras_mlp([784, 512, 256], 1)))
     assert expected == (561_168, 535_041) and parameter_counts(run) == expected
     assert image_size(run / "grid-4x4.png") == (4 * 30 + 2, 4 * 30 + 2)
+    assert image_size(run / "samples" / "step-0000002.png") == (4 * 30 + 2, 4 * 30 + 2), "16 fixed samples"
 
 
 # -- D: PyTorch DCGAN-28, merged splits, early stopping ------------------------------------------------------------
@@ -240,7 +241,7 @@ def test_e_mlp_cgan_with_step_decay(tmp_path, monkeypatch, capsys):
     assert value_after(line, "--batch-size") == "128"
     assert_settings(config_of(run), {
         "gen": "cgan", "dataset": "mnist", "noise": "uniform01", "loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4,
-        "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "epochs": 50, "ema": 0.0,
+        "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "epochs": 50, "ema": 0.0, "sample_count": 10,
         "lr_decay_epochs": [29, 39], "lr_decay_factor": 0.1,  # the 30th and 40th epoch, counted from 0
         "options": {"gen": {"body": "mlp", "branch": 256, "hidden1": 512, "hidden2": 1024, "slope": 0.0,
                             "label_embedding": 0, "init": "normal-0.02"},
@@ -252,6 +253,7 @@ def test_e_mlp_cgan_with_step_decay(tmp_path, monkeypatch, capsys):
     expected = (count(TutorialCGANGenerator()), count(TutorialCGANDiscriminator()))
     assert expected == (1_624_336, 1_997_313) and parameter_counts(run) == expected
     assert image_size(run / "per-class.png") == (10 * 30 + 2, 10 * 30 + 2)
+    assert image_size(run / "samples" / "step-0000002.png") == (10 * 30 + 2, 10 * 30 + 2)
     assert (run / "loss.png").is_file() and (run / "samples.gif").is_file()
 
 
@@ -280,6 +282,13 @@ def test_per_class_rows_share_the_same_noise(tmp_path, capsys):
                        "--format", "npy", "--out", str(single)).code == 0
         assert np.abs(np.load(single).reshape(10, 28, 28).astype(int) - rows[label]).max() <= 1, f"row {label}"
     assert np.abs(rows[0] - rows[1]).max() > 1, "the rows differ by their label"
+
+
+def test_training_grids_of_a_conditional_g_share_noise_across_class_rows(tmp_path):
+    trainer = make_trainer(tmp_path, gen="cgan", sample_count=3)
+    rows = trainer.sample_z.view(10, 3, -1)
+    assert all(torch.equal(rows[0], row) for row in rows) and trainer.sample_labels.tolist()[:4] == [0, 0, 0, 1]
+    assert len(make_trainer(tmp_path / "plain", sample_count=16).sample_z) == 16
 
 
 def test_batches_drawn_with_replacement_may_exceed_the_data(tmp_path):
