@@ -396,3 +396,13 @@ def test_cgan_branches_refuse_projection_in_one_line(cli):
     result = cli("train", "--gen", "cgan", "--set", "disc.body=mlp", "--set", "disc.branch=64",
                  "--set", "disc.conditioning=projection", "--quiet")
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and "disc.branch=0" in result.err
+
+
+def test_the_documented_tensorboard_mapping_names_tags_gantool_writes():
+    from gantool.tensorboard_log import TAGS
+
+    text = DOCUMENT.read_text()
+    table = text[text.index("| Tutorial's scalar | gantool's tag |"):].split("\n\n")[0]
+    documented = [row.split("|")[2].strip().strip("`") for row in table.splitlines()[2:]]
+    assert documented == ["loss/d_total", "loss/d_real", "loss/d_fake", "loss/g"]
+    assert set(documented) <= set(TAGS.values())
