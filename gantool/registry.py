@@ -7,7 +7,6 @@ down. GANTOOL_LOAD_PLUGINS=a,b loads only the named third-party distributions; b
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import warnings
@@ -19,7 +18,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError, GantoolWarning, did_you_mean
 from gantool.kinds import BY_NAME, KINDS
 
 ENTRY_POINT_GROUP = "gantool"
@@ -82,7 +81,10 @@ class Registry:
     def load_entry_points(self) -> None:
         """Load every allowed plugin of the `gantool` entry-point group, isolating failures."""
         allowed = _allowed_distributions()
-        for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+        if allowed is not None:
+            _warn_unmatched(allowed, {ep.dist.metadata["Name"] for ep in entry_points if ep.dist is not None})
+        for entry_point in entry_points:
             dist = entry_point.dist
             package = dist.metadata["Name"] if dist is not None else "unknown"
             version = dist.version if dist is not None else "unknown"
@@ -168,8 +170,7 @@ class Registry:
             owners = " and ".join(f"{c.plugin.package} ({c.qualified_name})" for c in matches)
             raise GantoolError(f"{kind} {short!r} is registered by {owners}; choose one with the qualified name")
         known = self.names(kind)
-        close = difflib.get_close_matches(short, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(short, known)
         listing = ", ".join(known) or "none installed"
         raise GantoolError(f"unknown {kind} {name!r}{hint}; known {BY_NAME[kind].plural}: {listing} "
                            "(see gantool list-plugins)")
@@ -186,6 +187,15 @@ def _allowed_distributions() -> set[str] | None:
     if value is None:
         return None
     return {_normalize(part) for part in value.split(",") if part.strip()}
+
+
+def _warn_unmatched(allowed: set[str], installed: set[str]) -> None:
+    """One warning per GANTOOL_LOAD_PLUGINS name that no installed plugin distribution has, with the closest."""
+    names = {_normalize(package): package for package in installed}
+    for wanted in sorted(allowed - set(names)):
+        listing = ", ".join(sorted(names.values())) or "none"
+        warnings.warn(f"GANTOOL_LOAD_PLUGINS names {wanted!r}, which is no installed plugin distribution"
+                      f"{did_you_mean(wanted, names)}; installed: {listing}", PluginWarning, stacklevel=3)
 
 
 def _normalize(distribution: str) -> str:
