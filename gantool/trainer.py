@@ -87,6 +87,11 @@ class Trainer:
         self.sample_z = draw_noise(config.noise, count, self.G.latent_dim, generator=fixed, device=self.device)
 
     @property
+    def finished(self) -> bool:
+        """Nothing is left to train: the step budget is spent, or --patience stopped the run."""
+        return self.step >= self.total_steps or (self.patience is not None and self.patience.exhausted)
+
+    @property
     def sampler(self) -> torch.nn.Module:
         """The generator used for samples and the export: the EMA copy (its batch norm recalibrated) with --ema."""
         return self.ema.sampling_model() if self.ema is not None else self.G
