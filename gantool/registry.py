@@ -131,16 +131,29 @@ class Registry:
         return info
 
     def register_commands(self, app: Any) -> None:
-        """Let plugins add subcommands, the built-ins first; a failing plugin is reported, not fatal.
+        """Let plugins add subcommands, the built-ins first, then the others by plugin name; a failing plugin is
+        reported, not fatal. A command may not take the name of a built-in one or of another plugin's: the
+        plugin that adds it is skipped with the reason, and the command already there is kept.
 
         A hook may take `app` alone, or also `registry` (a function returning this registry)."""
         arguments = {"app": app, "registry": lambda: self}
+        owners: dict[str, PluginInfo | None] = {name: None for name in _command_names(app)}  # None: gantool's own
         impls = self.manager.hook.register_commands.get_hookimpls()
-        for impl in sorted(impls, key=lambda impl: self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION):
+        for impl in sorted(impls, key=lambda impl: (self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION,
+                                                    impl.plugin_name)):
+            info = self.plugins[impl.plugin_name]
+            before = len(app.registered_commands), len(app.registered_groups)
             try:
                 impl.function(**{name: arguments[name] for name in impl.argnames})
+                added = _command_names(app, *before)
+                _check_command_names(added, owners)
             except (Exception, SystemExit) as exc:
-                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
+                del app.registered_commands[before[0]:], app.registered_groups[before[1]:]  # none of its commands
+                error = str(exc) if isinstance(exc, GantoolError) else f"{type(exc).__name__}: {exc}"
+                self._fail(info, f"register_commands failed: {error}")
+                continue
+            owners |= dict.fromkeys(added, info)
+            info.provides.extend(f"command:{name}" for name in added)
 
     def _fail(self, info: PluginInfo, error: str) -> None:
         info.error = error
@@ -174,6 +187,33 @@ class Registry:
         listing = ", ".join(known) or "none installed"
         raise GantoolError(f"unknown {kind} {name!r}{hint}; known {BY_NAME[kind].plural}: {listing} "
                            "(see gantool list-plugins)")
+
+
+def _command_names(app: Any, commands_from: int = 0, groups_from: int = 0) -> list[str]:
+    """The names of the subcommands (and named groups) a Typer app holds, from the given list positions on."""
+    from typer.main import get_command_name
+
+    names = [command.name or get_command_name(command.callback.__name__)
+             for command in app.registered_commands[commands_from:]]
+    for group in app.registered_groups[groups_from:]:
+        name = group.name if isinstance(group.name, str) else group.typer_instance.info.name
+        names += [name] if isinstance(name, str) else _command_names(group.typer_instance)
+    return names
+
+
+def _check_command_names(added: list[str], owners: dict[str, PluginInfo | None]) -> None:
+    """Refuse a command name that is taken: by gantool's own commands, another plugin's, or twice by one plugin."""
+    for index, name in enumerate(added):
+        if name in added[:index]:
+            raise GantoolError(f"it adds two commands named {name!r}; the plugin's authors must rename one")
+        if name not in owners:
+            continue
+        owner = owners[name]
+        if owner is None or owner.package == BUILTIN_DISTRIBUTION:
+            raise GantoolError(f"its command {name!r} would replace gantool's own {name!r}; the plugin's authors "
+                               "must rename it")
+        raise GantoolError(f"its command {name!r} is already added by plugin {owner.name!r} ({owner.package}); "
+                           "uninstall one of the two, or ask their authors to rename it")
 
 
 def _check_name(name: str) -> str:
