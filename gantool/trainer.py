@@ -58,6 +58,7 @@ class Trainer:
         self.G = parts.generator.to(self.device)
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
+        self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -218,10 +219,12 @@ class Trainer:
 
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
+            real_out, fake_out = real_logits.detach(), fake_logits.detach()
+            if self.outputs_are_logits:  # D(x) as D's probability that x is real; raw scores are shown as they are
+                real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
             return torch.stack([
                 d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach().float(), torch.sigmoid(real_logits.detach()).mean(),
-                torch.sigmoid(fake_logits.detach()).mean(),
+                g_loss.detach().float(), real_out.mean(), fake_out.mean(),
             ])
 
     def generator_steps(self, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
