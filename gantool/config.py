@@ -68,7 +68,8 @@ class TrainConfig:
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
-    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars (needs gantool[tensorboard]).")] = False
+    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
+                                        "gantool[tensorboard]).")] = False
 
     def __post_init__(self) -> None:
         self.check()

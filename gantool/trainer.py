@@ -101,7 +101,8 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
-        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard)
+        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
+                     hparams=self.hparams())
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
@@ -137,9 +138,16 @@ class Trainer:
             self.health.check_metrics(self.step, values, self.last_checkpoint)
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
-            self.save_samples(self.run.sample_grid(self.step))
+            log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
+
+    def hparams(self) -> dict[str, Any]:
+        """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
+        settings = {key: value for key, value in self.config.to_toml_dict().items() if key != "options"}
+        parts = {f"{kind}.{key}": value for kind, options in self.parts.options_config().items()
+                 for key, value in options.items()}
+        return settings | parts
 
     def after_epoch(self, meter: StepMeter, display: TrainingDisplay) -> None:
         """Report the epoch, step the learning-rate decay, and apply --patience; then start the next epoch."""
