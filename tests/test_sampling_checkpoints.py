@@ -45,11 +45,7 @@ def test_interpolate_and_evaluate_use_the_newest_checkpoint(cli, trained_run, tm
     measured = cli("evaluate", str(run), "--num", "20", "--json")
     assert measured.code == 0, measured.err
     assert '"step": 3' in measured.out
-
-
-def test_a_run_without_export_or_checkpoint_is_still_refused(cli, trained_run, tmp_path):
-    run = _unfinished_copy(trained_run, tmp_path)
-    shutil.rmtree(run / "checkpoints")
+    shutil.rmtree(run / "checkpoints")  # nothing to sample: still refused in one line
     result = cli("generate", str(run), "--out", str(tmp_path / "x.png"))
     assert result.code == 2 and "has no generator.safetensors" in result.err
 
