@@ -13,7 +13,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from gantool.errors import GantoolError, one_of
+from gantool.errors import GantoolError, did_you_mean, one_of
 from gantool.options import Option, OptionSpec, convert_value
 
 AUTO_GENERATOR = "auto"
@@ -79,7 +79,8 @@ class TrainConfig:
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
-    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars (needs gantool[tensorboard]).")] = False
+    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
+                                        "gantool[tensorboard]).")] = False
 
     def __post_init__(self) -> None:
         self.check()
@@ -130,7 +131,8 @@ def check_known(data: dict[str, Any], source: str) -> None:
     known = set(TrainConfig.__dataclass_fields__)
     unknown = sorted(set(data) - known - {"plugins", "gantool"})
     if unknown:
-        raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        raise GantoolError(f"{source} has unknown setting {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: "
+                           f"{', '.join(sorted(known))}")
     options = data.get("options", {})
     if not isinstance(options, dict) or not all(isinstance(values, dict) for values in options.values()):
         raise GantoolError(f"{source}: options must be tables such as [options.gen] with depth = 32")

@@ -59,6 +59,7 @@ class Trainer:
         self.G = parts.generator.to(self.device)
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
+        self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -95,6 +96,11 @@ class Trainer:
                                        generator=fixed, device=self.device)
 
     @property
+    def finished(self) -> bool:
+        """Nothing is left to train: the step budget is spent, or --patience stopped the run."""
+        return self.step >= self.total_steps or (self.patience is not None and self.patience.exhausted)
+
+    @property
     def sampler(self) -> torch.nn.Module:
         """The generator used for samples and the export: the EMA copy (its batch norm recalibrated) with --ema."""
         return self.ema.sampling_model() if self.ema is not None else self.G
@@ -103,7 +109,8 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
-        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard)
+        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
+                     hparams=self.hparams())
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
@@ -139,9 +146,16 @@ class Trainer:
             self.health.check_metrics(self.step, values, self.last_checkpoint)
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
-            self.save_samples(self.run.sample_grid(self.step))
+            log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
+
+    def hparams(self) -> dict[str, Any]:
+        """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
+        settings = {key: value for key, value in self.config.to_toml_dict().items() if key != "options"}
+        parts = {f"{kind}.{key}": value for kind, options in self.parts.options_config().items()
+                 for key, value in options.items()}
+        return settings | parts
 
     def after_epoch(self, meter: StepMeter, display: TrainingDisplay) -> None:
         """Report the epoch, step the learning-rate decay, and apply --patience; then start the next epoch."""
@@ -224,10 +238,12 @@ class Trainer:
 
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
+            real_out, fake_out = real_logits.detach(), fake_logits.detach()
+            if self.outputs_are_logits:  # D(x) as D's probability that x is real; raw scores are shown as they are
+                real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
             return torch.stack([
                 d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach().float(), torch.sigmoid(real_logits.detach()).mean(),
-                torch.sigmoid(fake_logits.detach()).mean(),
+                g_loss.detach().float(), real_out.mean(), fake_out.mean(),
             ])
 
     def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:

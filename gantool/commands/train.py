@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gantool.commands.train_options import as_text, resolve_config, train_parameters
-from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
+from gantool.commands.train_options import INVOCATION, as_text, resolve_config, train_parameters
+from gantool.config import AUTO_GENERATOR, TrainConfig, flag, read_config_file
+from gantool.errors import GantoolError
 from gantool.registry import Registry
 from gantool.rundir import RunDir
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     import torch
 
     from gantool.distributed import Cluster
+
+# The saved settings a resumed run may change: the step budget, to train further, and where it runs.
+RESUMABLE = ("epochs", "max_steps", "device")
+
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def train(ctx: typer.Context, config_file: Path | None, set_: list[str] | None, out: Path | None,
@@ -32,9 +37,11 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             sys.exit(run_torchrun(nproc, (ctx.find_root().obj or {}).get("argv", [])))
 
         given = {name for name in ctx.params if ctx.get_parameter_source(name).name == "COMMANDLINE"}
-        config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
         if resume is not None:
+            refuse_fixed_settings(resume, given)
             config = resumed_config(resume, settings, given)
+        else:
+            config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
         run_training(config, registry(), out=out, resume=resume, quiet=quiet)
 
     parameters = train_parameters()
@@ -43,12 +50,27 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     app.command()(train)
 
 
+def refuse_fixed_settings(resume: Path, given: set[str]) -> None:
+    """A resumed run keeps the settings it was started with: refuse, in one line, any other one given with it
+    (they used to be dropped without a word), and say which ones a resumed run takes."""
+    named = {"config_file": "--config", "set_": "--set", "out": "--out"}
+    fixed = [name for name in given if name in named or (name in TrainConfig.__dataclass_fields__
+                                                         and name not in RESUMABLE)]
+    if not fixed:
+        return
+    allowed = [flag(name) for name in (*RESUMABLE, *INVOCATION) if name not in named and name != "resume"]
+    raise GantoolError(f"--resume continues {resume} with the settings it was started with, so "
+                       f"{', '.join(sorted(named.get(name, flag(name)) for name in fixed))} cannot be given with it; "
+                       f"a resumed run takes only {', '.join(allowed)} (to change the others, start a new run from "
+                       f"its settings: gantool train --config {RunDir(resume).config} ...)")
+
+
 def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
-    """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    """The saved config of the run being resumed, with the RESUMABLE settings given on the command line."""
     run = RunDir(resume)
     run.check_resume_source()
     saved = TrainConfig.from_toml_dict(read_config_file(run.config), str(run.config))
-    for name in ("epochs", "max_steps"):
+    for name in RESUMABLE:
         if name in given:
             setattr(saved, name, values[name])
     return saved
@@ -83,6 +105,7 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
 
     from gantool.assembly import build_parts, warn_left_out
     from gantool.checkpoint import atomic_write_text, write_error
+    from gantool.consoles import err_console
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
     from gantool.signals import TrainingStopped, stop_message
@@ -113,6 +136,16 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
+        if trainer.finished and run.finished:  # exit 0 with the run's folder, as a finished resume always did
+            if cluster.is_main and not quiet:
+                how = (f"--patience stopped it at step {trainer.step}" if trainer.step < trainer.total_steps else
+                       f"step {trainer.step} of {trainer.total_steps}; give a larger --max-steps or --epochs to "
+                       "train it further")
+                err_console.print(f"{run.path} has already finished, so there is nothing to resume ({how})",
+                                  highlight=False, soft_wrap=True)
+            if cluster.is_main:
+                print(os.fspath(run.path))
+            return run.path
     record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
     if cluster.is_main:
         atomic_write_text(run.config, tomli_w.dumps(record))

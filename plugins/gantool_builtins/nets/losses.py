@@ -46,6 +46,8 @@ class BCELoss(R1Penalty):
 class HingeLoss(R1Penalty):
     """D: mean(relu(1 - real)) + mean(relu(1 + fake)); G: -mean(fake) (Lim & Ye, 2017)."""
 
+    outputs_are_logits = False  # margins on raw scores: a sigmoid of them is no probability
+
     def __init__(self, r1: float = 0.0, r1_every: int = 1) -> None:
         super().__init__(r1, r1_every)
 
