@@ -10,11 +10,12 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from gantool import __version__
 from gantool._click_compat import exceptions as click_errors
 from gantool.consoles import err_console
 from gantool.errors import GantoolError, GantoolWarning
@@ -31,12 +32,24 @@ def create_app(extra_plugins: Iterable[tuple[object, str]] = ()) -> typer.Typer:
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
+    app.callback()(_root_options)
     registry = load_registry(extra_plugins)
     registry.register_commands(app)  # the built-in commands come through this hook too
     if not any(plugin.package == BUILTIN_DISTRIBUTION and plugin.error is None for plugin in registry.plugins.values()):
         raise GantoolError("gantool's built-in plugin did not load, so no command is available; reinstall gantool "
                            "(pip install --force-reinstall gantool)")
     return app
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"gantool {__version__}")
+        raise typer.Exit()
+
+
+def _root_options(version: Annotated[bool, typer.Option(
+    "--version", callback=_print_version, is_eager=True, help="Print gantool's version and exit.")] = False) -> None:
+    """Train, sample and evaluate GANs composed from plugin parts by name."""
 
 
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
