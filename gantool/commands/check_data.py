@@ -10,7 +10,7 @@ import typer
 
 from gantool.commands.common import SetOption
 from gantool.config import TrainConfig
-from gantool.errors import GantoolError
+from gantool.errors import FILES_LEFT_OUT, GantoolError
 from gantool.registry import Registry
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Read a dataset as train would and report images, shape, classes, conversions and files left out.
 
-        Exits 0 when every file was usable, 1 when some were left out (listed), 2 when the data cannot be used.
+        Exits 0 when every file was usable, 4 when some were left out (listed), 2 when the data cannot be used.
         """
         summary = check(registry(), dataset, set_ or [])
         if json_:
@@ -36,7 +36,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         else:
             show(summary)
         if summary["report"] and summary["report"]["skipped"]:
-            raise typer.Exit(1)
+            raise typer.Exit(FILES_LEFT_OUT)
 
 
 def check(registry: Registry, name: str, settings: list[str]) -> dict[str, Any]:
