@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gantool.commands.common import SetOption
+from gantool.commands.common import DataSetOption
+from gantool.completion import part_names
 from gantool.config import TrainConfig
 from gantool.errors import FILES_LEFT_OUT, GantoolError
 from gantool.registry import Registry
@@ -22,8 +23,9 @@ SHOWN_FILES = 20  # skipped files listed in the table; --json lists them all
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command("check-data")
     def check_data(
-        dataset: Annotated[str, typer.Option(help="The dataset to read.")] = TrainConfig().dataset,
-        set_: SetOption = None,
+        dataset: Annotated[str, typer.Option(help="The dataset to read.", autocompletion=part_names("dataset"))] = (
+            TrainConfig().dataset),
+        set_: DataSetOption = None,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON, every skipped file included.")] = False,
     ) -> None:
         """Read a dataset as train would and report images, shape, classes, conversions and files left out.
