@@ -107,13 +107,6 @@ def test_every_device_option_defaults_to_auto():
     assert found == dict.fromkeys(("train", "generate", "interpolate", "evaluate"), "auto")
 
 
-def test_interpolate_without_seeds_walks_the_same_path_every_time(cli, trained_run, tmp_path):
-    first, second = (cli("interpolate", str(trained_run), "--steps", "3", "--out", str(tmp_path / f"{name}.png"))
-                     for name in ("a", "b"))
-    assert first.code == second.code == 0 and "seed-a 0, seed-b 1" in first.out
-    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
-
-
 @pytest.mark.parametrize("command", ["check-data", "evaluate"])
 def test_set_offers_only_the_dataset_where_only_data_is_read(cli, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "200")
