@@ -27,7 +27,7 @@ def test_version_prints_the_installed_release(cli):
 def documented_exit_codes() -> dict[int, str]:
     """docs/user-guide.md's exit-code table, code by code."""
     text = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
-    table = text[text.index("## Exit codes"):]
+    table = text[text.index("## Exit codes") :]
     return {int(code): meaning for code, meaning in re.findall(r"^\| (\d+) \| (.*) \|$", table, re.MULTILINE)}
 
 
@@ -61,8 +61,9 @@ def test_a_problem_the_user_can_fix_exits_2(cli):
 @pytest.mark.parametrize("args", [["list-plugins", "--json"], ["describe", "dcgan"]])
 def test_a_closed_pipe_ends_quietly_with_141(args):
     """`gantool ... | head`: the reader leaves before gantool writes; no message, and not 1, which means a bug."""
-    process = subprocess.Popen([sys.executable, "-m", "gantool", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gantool", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     process.stdout.close()  # the only reader is gone before the child has started up
     err = process.stderr.read()
     assert (process.wait(timeout=120), err) == (141, "")
@@ -78,8 +79,9 @@ def test_piped_output_keeps_each_record_on_one_line_at_80_columns(cli, tmp_path,
     assert samples in trained.err.splitlines(), trained.err
     inspected = run_subprocess("inspect", str(run), env={"COLUMNS": "80"})
     hashes = [line for line in inspected.stdout.splitlines() if line.startswith("sha256 ")]
-    assert len(hashes) == 3 and all(re.fullmatch(r"sha256 [0-9a-f]{64}  \S+", line) for line in hashes), \
+    assert len(hashes) == 3 and all(re.fullmatch(r"sha256 [0-9a-f]{64}  \S+", line) for line in hashes), (
         inspected.stdout
+    )
 
 
 def commands() -> dict:
@@ -102,8 +104,12 @@ def test_every_option_help_shows_its_bracketed_text(cli, monkeypatch):
 
 
 def test_every_device_option_defaults_to_auto():
-    found = {name: param.default for name, command in commands().items() for param in command.params
-             if param.name == "device"}
+    found = {
+        name: param.default
+        for name, command in commands().items()
+        for param in command.params
+        if param.name == "device"
+    }
     assert found == dict.fromkeys(("train", "generate", "interpolate", "evaluate"), "auto")
 
 
@@ -128,13 +134,15 @@ def test_train_help_groups_its_options_in_panels(cli, monkeypatch):
 def completions(words: str) -> list[str]:
     """What bash completion offers after `words` (completing the last word; "" after a space), in a fresh
     process that must not import torch."""
-    code = ("import os, sys\n"
-            "from gantool.cli import main\n"
-            "try:\n"
-            "    main()\n"
-            "except SystemExit:\n"
-            "    pass\n"
-            "assert 'torch' not in sys.modules, 'completion imported torch'\n")
+    code = (
+        "import os, sys\n"
+        "from gantool.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'torch' not in sys.modules, 'completion imported torch'\n"
+    )
     parts = words.split(" ")
     env = {**os.environ, "_GANTOOL_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
@@ -160,8 +168,9 @@ def test_threads_sets_torch_threads_for_the_run_only(cli, tmp_path):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        result = cli("train", "--out", str(tmp_path / "run"), "--threads", "1",
-                     *[arg for arg in TINY if arg != "--quiet"])
+        result = cli(
+            "train", "--out", str(tmp_path / "run"), "--threads", "1", *[arg for arg in TINY if arg != "--quiet"]
+        )
         assert result.code == 0, result.err
         assert "threads 1" in result.err and torch.get_num_threads() == 1
     finally:

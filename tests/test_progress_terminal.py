@@ -26,8 +26,15 @@ def run_in_terminal(args: list[str], columns: int, cwd: Path, timeout: float = 2
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {**os.environ, "COLUMNS": str(columns), "LINES": "24", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    process = subprocess.Popen([sys.executable, "-m", "gantool", *args], stdin=follower, stdout=follower,
-                               stderr=follower, cwd=cwd, env=env, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gantool", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=cwd,
+        env=env,
+        close_fds=True,
+    )
     os.close(follower)
     chunks, deadline = [], time.monotonic() + timeout
     try:
