@@ -48,14 +48,24 @@ class FailingCommand:
             raise ValueError("a bug")
 
 
-def test_a_bug_exits_1_and_says_it_is_internal(cli):
-    result = cli("crash", extra_plugins=[(FailingCommand(), "failing")])
-    assert result.code == 1 and "internal error: ValueError: a bug" in result.err
+def test_each_exit_code_of_the_guide_is_what_gantool_does(cli, tmp_path):
+    """0, 1, 2 and 4 here; 3 in test_reliability_health, 130 and 143 in test_reliability_signals, 141 below."""
+    from PIL import Image
 
-
-def test_a_problem_the_user_can_fix_exits_2(cli):
-    result = cli("describe", "no-such-part")
-    assert result.code == 2 and "no-such-part" in result.err
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index in range(4):
+        Image.new("RGB", (8, 8), (index * 60, 0, 0)).save(folder / f"{index}.png")
+    (folder / "broken.png").write_bytes(b"not a picture")
+    outcomes = {
+        0: cli("--version"),
+        1: cli("crash", extra_plugins=[(FailingCommand(), "failing")]),
+        2: cli("describe", "no-such-part"),
+        4: cli("check-data", "--dataset", "image-folder", "--set", f"data.root={folder}"),
+    }
+    assert {code: result.code for code, result in outcomes.items()} == {code: code for code in outcomes}
+    assert "internal error: ValueError: a bug" in outcomes[1].err and "no-such-part" in outcomes[2].err
+    assert "broken.png" in outcomes[4].out and set(outcomes) | {3, 130, 141, 143} == set(documented_exit_codes())
 
 
 @pytest.mark.parametrize("args", [["list-plugins", "--json"], ["describe", "dcgan"]])
