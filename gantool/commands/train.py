@@ -28,7 +28,7 @@ RESUMABLE = ("epochs", "max_steps", "device")
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def train(ctx: typer.Context, config_file: Path | None, set_: list[str] | None, out: Path | None,
-              resume: Path | None, quiet: bool, nproc: int | None, **settings: Any) -> None:
+              resume: Path | None, quiet: bool, nproc: int | None, threads: int | None, **settings: Any) -> None:
         """Train a GAN. With no arguments: a conditional DCGAN (cgan) + BCE on the bundled 5,000 MNIST digits, about 4
         minutes on 2 cores."""
         if nproc is not None and nproc > 1:
@@ -42,6 +42,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             config = resumed_config(resume, settings, given)
         else:
             config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
+        if threads is not None:  # how the run computes, not what it computes: not recorded in config.toml
+            import torch
+
+            torch.set_num_threads(threads)
         run_training(config, registry(), out=out, resume=resume, quiet=quiet)
 
     parameters = train_parameters()
