@@ -168,7 +168,7 @@ def test_the_shell_completes_part_names_and_choices_without_torch():
     assert {"dcgan", "bce", "mnist5k", "diffaugment"} <= set(completions("gantool describe "))
     assert completions("gantool generate run --format ") == ["grid", "files", "npy"]
     assert completions("gantool train --precision ") == ["fp32", "bf16"]
-    assert completions("gantool train --noise u") == ["uniform"]
+    assert completions("gantool train --noise u") == ["uniform", "uniform01"]
     assert completions("gantool interpolate run --device ") == ["auto", "cpu", "cuda"]
 
 
