@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gantool import rundir
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, GantoolWarning
 from gantool.rundir import RunDir, checkpoint_path
 
 PACKAGE = Path(rundir.__file__).parent
@@ -55,3 +55,27 @@ def test_sample_grids_sort_by_step(tmp_path):
         run.sample_grid(step).write_bytes(b"")
     run.sample_grid(None).write_bytes(b"")
     assert [p.name for p in run.sample_grids()] == ["step-0000003.png", "step-0000020.png", "step-0000100.png"]
+
+
+def test_temporary_files_a_killed_writer_left_are_removed_when_a_run_starts_or_resumes(tmp_path):
+    run = RunDir(tmp_path / "run")
+    for folder in (run.path, run.samples, run.checkpoints):
+        folder.mkdir(parents=True)
+        (folder / ".x.safetensors.a1b2.tmp").write_bytes(b"half")
+    (run.path / "notes.tmp").write_text("not ours: no leading dot")
+    with run.prepare(resume=True):
+        pass
+    assert sorted(path.name for path in run.path.rglob("*.tmp")) == ["notes.tmp"]
+
+
+def test_a_restart_forgets_the_metric_lines_and_grids_of_later_steps_and_damaged_lines(tmp_path):
+    run = RunDir(tmp_path)
+    run.samples.mkdir()
+    for step in (1, 2, 3):
+        run.sample_grid(step).write_bytes(b"")
+    run.sample_grid(None).write_bytes(b"")
+    run.metrics.write_text('{"step": 1, "d_loss": 1}\n{"step": 2, "eval": {}}\nnot json\n{"step": 3}\n{"step": 4, "e')
+    with pytest.warns(GantoolWarning, match="held 2 unreadable line"):
+        run.forget_after(2)
+    assert run.metric_records() == ([{"step": 1, "d_loss": 1}, {"step": 2, "eval": {}}], 0)
+    assert sorted(path.name for path in run.samples.iterdir()) == ["final.png", "step-0000001.png", "step-0000002.png"]
