@@ -138,3 +138,22 @@ def test_resuming_after_half_the_images_were_deleted_finishes_the_run(tmp_path):
     assert "an epoch of this data has 2 batches (the data changed since): going on with epoch 1" in result.stderr
     _, state = load_tensors(latest_checkpoint(run_dir))
     assert (state["step"], state["epoch"], state["position"]) == (5, 2, 0)
+
+
+def test_an_epoch_that_comes_up_short_ends_the_run_in_one_line_instead_of_spinning(cli, tmp_path, monkeypatch):
+    """Whatever the cause, an epoch must end or training stops: a loop that never reaches a batch never reaches
+    the check for Ctrl-C either."""
+    from gantool.batches import BatchSource
+
+    real_batches, calls = BatchSource.batches, []
+
+    def none_after_epoch_0(self, epoch, start=0):
+        calls.append(epoch)
+        assert len(calls) < 50, "the training loop spins on an epoch without batches"
+        return real_batches(self, epoch, start) if epoch == 0 else iter(())
+
+    monkeypatch.setattr(BatchSource, "batches", none_after_epoch_0)
+    result = cli("train", "--out", str(tmp_path / "run"), *SMALL, "--batch-size", "1000", "--max-steps", "7")
+    assert result.code == 2, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "epoch 1 of the data ended at batch 0 of 5" in lines[0], result.err
