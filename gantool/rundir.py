@@ -164,6 +164,11 @@ class RunDir:
             if int(GRID_NAME.fullmatch(grid.name)[1]) > step:
                 grid.unlink()
 
+    @property
+    def restart_command(self) -> str:
+        """How to start a run that stopped before its first checkpoint again, in its own folder and settings."""
+        return f"gantool train --config {self.config} --out {self.path}"
+
     def check_resume_source(self) -> None:
         """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
         refuse_pickle(self.path)
@@ -178,7 +183,7 @@ class RunDir:
         checkpoint = latest_checkpoint(self.path)
         if checkpoint is None:
             raise GantoolError(f"{self.path} has no checkpoint to resume from (it stopped before its first one); "
-                               f"start it again with gantool train --out {self.path} and the same options")
+                               f"start it again with: {self.restart_command}")
         return checkpoint
 
 

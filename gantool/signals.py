@@ -14,6 +14,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from gantool.rundir import RunDir
+
 if TYPE_CHECKING:
     from gantool.distributed import Cluster
 
@@ -90,8 +92,7 @@ def stop_now_message(stop: StopNow, checkpoint: Path | None, run_dir: Path) -> s
     """What the user needs after a second signal: that nothing new was saved, and what to run next."""
     said = f"{signal.Signals(stop.signum).name} received while stopping: stopped at once"
     if checkpoint is None:
-        return (f"{said}, before the run's first checkpoint; start it again with: gantool train --out {run_dir} "
-                "and the same options")
+        return f"{said}, before the run's first checkpoint; start it again with: {RunDir(run_dir).restart_command}"
     return (f"{said}, without a new checkpoint (the newest is {checkpoint}); continue with: gantool train "
             f"--resume {run_dir}")
 

@@ -58,7 +58,8 @@ def test_second_signal_interrupts_at_once():
 @pytest.mark.parametrize(("every", "said"), [
     ("1", "without a new checkpoint (the newest is {run}/checkpoints/step-000000002.safetensors); continue with: "
           "gantool train --resume {run}"),
-    ("1000", "before the run's first checkpoint; start it again with: gantool train --out {run} and the same options")])
+    ("1000", "before the run's first checkpoint; start it again with: gantool train --config {run}/config.toml "
+             "--out {run}")])
 def test_a_second_signal_stops_at_once_says_what_is_saved_and_exits_with_its_code(cli, tmp_path, monkeypatch,
                                                                                    every, said):
     """Two SIGTERMs during step 3, the second before the step ends: once this exited 130 saying only "aborted"."""

@@ -25,7 +25,7 @@ def test_a_new_folder_becomes_a_run_and_is_never_overwritten(tmp_path):
     with run.prepare(resume=False):
         assert not run.is_run and not run.finished
     run.config.write_text("")
-    with pytest.raises(GantoolError, match=f"no checkpoint to resume from .* gantool train --out {run.path} "):
+    with pytest.raises(GantoolError, match=f"no checkpoint to resume from .* --config {run.config} --out {run.path}$"):
         run.resume_checkpoint()
     with run.prepare(resume=False):  # stopped before its first checkpoint: a new run may take the folder
         pass
