@@ -77,6 +77,11 @@ def adam_group(state: dict[str, Any], name: str) -> list[list[Any]]:
     return groups["__list__"][0]["__dict__"]
 
 
+def saved_files(run_dir: Path) -> list[tuple[str, int]]:
+    """Every file of a run and its modification time, but the lock, which holds the PID of the latest process."""
+    return sorted((path.name, path.stat().st_mtime_ns) for path in run_dir.rglob("*") if path.name != ".lock")
+
+
 def moment_of_wrong_shape(tensors, state):
     tensors["opt_g.0.0.1"] = torch.zeros(3)
 
@@ -100,13 +105,13 @@ def test_a_hostile_checkpoint_fails_in_one_line_before_the_first_step(cli, stopp
     run_dir = tmp_path / "run"
     shutil.copytree(stopped_run, run_dir)
     rewrite_checkpoint(run_dir, change)
-    before = sorted((path.name, path.stat().st_size) for path in run_dir.rglob("*"))
+    before = saved_files(run_dir)
     result = cli("train", "--resume", str(run_dir), "--max-steps", "4")
     assert result.code == 2, result.err
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert len(lines) == 1 and f"holds a damaged {named}" in lines[0], result.err
     assert "remove it to resume from the checkpoint before it" in lines[0]
-    assert sorted((path.name, path.stat().st_size) for path in run_dir.rglob("*")) == before, "nothing was written"
+    assert saved_files(run_dir) == before, "nothing was written"
 
 
 def test_a_saved_position_past_the_end_of_the_epoch_goes_on_with_the_next_epoch(stopped_run, tmp_path):
