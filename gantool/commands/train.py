@@ -149,8 +149,8 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
             raise typer.Exit(trainer.stop.exit_code) from None
         except StopNow as stop:
             if cluster.is_main:
-                display.console.print(stop_now_message(stop, trainer.last_checkpoint, run.path), highlight=False,
-                                      soft_wrap=True)
+                display.console.print(stop_now_message(stop, trainer.last_checkpoint, run.path), markup=False,
+                                      highlight=False, soft_wrap=True)
             raise typer.Exit(stop.exit_code) from None
     display.message(f"samples: {result.samples}  (animated: {run.samples_gif})\n"
                     f"losses:  {run.loss_plot}\nexport:  {result.export}")
