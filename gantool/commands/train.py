@@ -6,6 +6,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,20 +91,24 @@ def run_training(config: TrainConfig, registry: Registry, *, out: Path | None, r
     if resume is not None:
         checkpoint = RunDir(resume).resume_checkpoint()
         out = resume
+    elif out is not None and out.resolve() == Path.cwd().resolve():  # `--out ''` is the current directory too
+        raise GantoolError("--out is empty or the current directory; a run needs a folder of its own: give one, "
+                           "e.g. --out runs/NAME")
     device = pick_device(config.device)
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     if config.tensorboard:
         from gantool.tensorboard_log import require_tensorboard
 
         require_tensorboard()
-    with process_group(device) as cluster:
+    with process_group(device) as cluster, ExitStack() as held:
         return _train_in(cluster, cluster.local_device(device), config, registry, out=out, resume=resume,
-                         checkpoint=checkpoint, quiet=quiet)
+                         checkpoint=checkpoint, quiet=quiet, held=held)
 
 
 def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, registry: Registry, *, out: Path | None,
-              resume: Path | None, checkpoint: Path | None, quiet: bool) -> Path:
-    """The run itself, in every process of a distributed run; only rank 0 writes files and talks."""
+              resume: Path | None, checkpoint: Path | None, quiet: bool, held: ExitStack) -> Path:
+    """The run itself, in every process of a distributed run; only rank 0 writes files and talks, holding the
+    run folder's lock in `held` until the caller's block ends."""
     import tomli_w
     import torch
 
@@ -112,7 +117,7 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
     from gantool.consoles import err_console
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.progress import TrainingDisplay
-    from gantool.signals import TrainingStopped, stop_message
+    from gantool.signals import StopNow, TrainingStopped, stop_message, stop_now_message
     from gantool.trainer import Trainer
 
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
@@ -136,7 +141,7 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
                                          device, num=config.eval_num, noise=config.noise)
     wait_for_all(cluster)
     if cluster.is_main:
-        run.prepare(resume=resume is not None)
+        held.enter_context(run.prepare(resume=resume is not None))
     trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
@@ -178,6 +183,11 @@ def _train_in(cluster: Cluster, device: torch.device, config: TrainConfig, regis
             if cluster.is_main:
                 display.console.print(stop_message(trainer.stop, stopped, run.path), highlight=False, soft_wrap=True)
             raise typer.Exit(trainer.stop.exit_code) from None
+        except StopNow as stop:
+            if cluster.is_main:
+                display.console.print(stop_now_message(stop, trainer.last_checkpoint, run.path), markup=False,
+                                      highlight=False, soft_wrap=True)
+            raise typer.Exit(stop.exit_code) from None
     display.message(f"samples: {result.samples}  (animated: {run.samples_gif})\n"
                     f"losses:  {run.loss_plot}\nexport:  {result.export}")
     if cluster.is_main:
