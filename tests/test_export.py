@@ -106,3 +106,11 @@ def test_export_never_writes_over_a_folder_in_use(trained_run, cli, tmp_path):
     assert result.code == 2 and "is not empty" in result.err
     assert [path.name for path in folder.iterdir()] == ["notes.txt"]
     assert [path.name for path in tmp_path.iterdir()] == ["taken"]  # no temporary folder left behind
+
+
+def test_evaluate_and_inspect_take_the_folder_as_they_take_the_run(trained_run, exported, cli):
+    run, folder = (cli("evaluate", str(source), "--num", "100", "--json") for source in (trained_run, exported))
+    assert run.code == 0 and folder.code == 0, folder.err
+    assert json.loads(folder.out) | {"source": ""} == json.loads(run.out) | {"source": ""}
+    run, folder = (json.loads(cli("inspect", str(source), "--json").out) for source in (trained_run, exported))
+    assert folder["export"] == run["export"] and folder["config"] == run["config"]
