@@ -72,12 +72,12 @@ class LoadedGenerator:
 
 
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The dataset a generator was trained on and its options: from the run's config.toml when there is
-    one, else the dataset name in the export with default options."""
-    if source.is_dir() and RunDir(source).is_run:
-        saved = RunDir(source).read_config()
-        return saved.get("dataset", state.get("dataset", "")), saved.get("options", {}).get("data", {})
-    return state.get("dataset", ""), {}
+    """The dataset a generator was trained on and its options: from the run's config.toml (or an exported
+    folder's config.json) when there is one, else the dataset name in the export with default options."""
+    from gantool.provenance import provenance_of
+
+    info = provenance_of(source, state)
+    return info["dataset"] or "", info["data_options"]
 
 
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:

@@ -193,7 +193,13 @@ def export_of(source: Path) -> Path:
 
 
 def finished_export(source: Path) -> Path:
-    """Like `export_of`, refusing a run directory that has not finished."""
+    """Like `export_of`, refusing a run directory that has not finished; an exported folder gives its checked
+    model file."""
+    if source.is_dir() and not RunDir(source).is_run:
+        from gantool.export_folder import checked_model, is_export_folder
+
+        if is_export_folder(source):
+            return checked_model(source)
     if source.is_dir() and not RunDir(source).finished:
         raise GantoolError(f"{source} has no {EXPORT}: the run has not finished; train it to the end or "
                            f"resume it with gantool train --resume {source}")
