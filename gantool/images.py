@@ -11,6 +11,7 @@ from gantool.errors import GantoolError
 if TYPE_CHECKING:
     import numpy as np
     import torch
+    from PIL.Image import Image as PILImage
 
 
 def from_uint8(pixels: torch.Tensor) -> torch.Tensor:
@@ -46,3 +47,20 @@ def grid_labels(num_classes: int, per_class: int, device: str | torch.device = "
     import torch
 
     return torch.arange(num_classes, device=device).repeat_interleave(per_class)
+
+
+def to_pil(images: torch.Tensor) -> list[PILImage]:
+    """Images in [-1, 1] (N, C, H, W) as PIL images: grey ("L") for one channel, RGB for three."""
+    from PIL import Image
+
+    return [Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels) for pixels in to_uint8(images)]
+
+
+def to_grid(images: torch.Tensor, *, nrow: int | None = None) -> PILImage:
+    """Images in [-1, 1] (N, C, H, W) as one PIL image, laid out as `save_grid` writes them."""
+    from PIL import Image
+    from torchvision.utils import make_grid
+
+    nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
+    return Image.fromarray(grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).byte().numpy())

@@ -1,11 +1,13 @@
 """Every shell command shown in README.md and docs/*.md runs, so no example can rot.
 
 Each document runs in its own temporary folder, block by block in reading order, with files written
-from its ```LANG title="PATH"``` blocks and small fake data sets in place. Commands are made short by
-rewriting: `gantool train` gets `--max-steps 2`, a small batch and tiny model widths, `gantool evaluate`
-measures 100 samples, and `pip install` goes
-to a private folder with no downloads. Commands that are not run, and commands that are shown failing on
-purpose, are listed below with the reason; an entry no document uses any more fails the suite.
+from its ```LANG title="PATH"``` blocks and small fake data sets in place. The ```python blocks of the
+documents in PYTHON_DOCUMENTS run too, in one namespace in reading order, as cells of a notebook do.
+Commands are made short by rewriting: `gantool train` gets `--max-steps 2` (with `--patience`, one whole epoch
+of the small fake data, so the best export exists), a small batch and tiny model widths, `gantool evaluate`
+measures 100 samples, and `pip install` goes to a private folder with no downloads. Commands that are not run,
+and commands that are shown failing on purpose, are listed below with the reason; an entry no document uses any
+more fails the suite.
 """
 
 from __future__ import annotations
@@ -31,17 +33,23 @@ from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Documents whose untitled ```python blocks are whole programs to run (elsewhere they may be fragments).
+PYTHON_DOCUMENTS = {ROOT / "docs" / "python-api.md"}
 
 # Commands never run, each with its reason (a regular expression matched against the whole command).
 NOT_RUN = {
-    r'^python3 -m venv \.venv && \. \.venv/bin/activate && pip install "\.\[dev\]"':
+    r"^python3 -m venv \.venv && \. \.venv/bin/activate && pip install \.( |$)":
         "installs gantool itself; .ci/run runs exactly this install in a fresh environment",
-    r"^\. \.venv/bin/activate && python -m pytest$": "the test suite itself; .ci/run runs it",
+    r'^\. \.venv/bin/activate && pip install "\.\[dev\]" && python -m pytest$':
+        "the test suite itself; .ci/run runs it",
     r"^gantool --install-completion": "edits the user's shell start-up files",
     r"^python benchmarks/trainer_speed\.py": "a benchmark of minutes, run on demand (docs/benchmarks.md)",
     r"^python benchmarks/quality_speed\.py": "trains two loops for minutes each, run on demand (docs/benchmarks.md)",
     r"^torchrun --nnodes 2 ": "needs two machines and a rendezvous host; tests/test_distributed.py runs two ranks "
                              "on one machine through the same torchrun path",
+    r"^hf auth login$": "logs in to the Hugging Face Hub: needs the network and an account",
+    r"^hf upload ": "uploads to the Hugging Face Hub: needs the network and an account; gantool itself stays "
+                    "offline, and tests/test_export.py checks the folder it would upload",
 }
 
 # Commands shown failing on purpose: (regular expression, text the one-line error must contain).
@@ -63,12 +71,13 @@ class Command:
 
 @dataclass
 class Block:
-    """A fenced block: commands to run, or a file to write (from `title="PATH"`)."""
+    """A fenced block: commands to run, a file to write (from `title="PATH"`), or Python to run."""
 
     line: int
     commands: list[Command] = field(default_factory=list)
     path: str | None = None
     content: str = ""
+    python: bool = False
 
 
 def read_blocks(document: Path) -> list[Block]:
@@ -90,6 +99,8 @@ def read_blocks(document: Path) -> list[Block]:
             blocks.append(Block(start, path=title.group(1), content="\n".join(body) + "\n"))
         elif language == "bash":
             blocks.append(Block(start, commands=list(logical_lines(body, start))))
+        elif language == "python" and document in PYTHON_DOCUMENTS:
+            blocks.append(Block(start, content="\n".join(body) + "\n", python=True))
     return blocks
 
 
@@ -121,6 +132,7 @@ class DocRunner:
         self.site = workdir / ".site-packages"
         self.site.mkdir()
         monkeypatch.syspath_prepend(str(self.site))  # what `pip install` puts there is found in-process too
+        self.namespace: dict[str, object] = {"__name__": "__main__"}
         self.env = {
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -143,6 +155,14 @@ class DocRunner:
                 f"{where}: `{command.text}` should fail with {EXPECTED_ERRORS[expected]!r}; got exit {code}:\n{output}")
         else:
             assert code == 0, f"{where}: `{command.text}` failed with exit code {code}:\n{output}"
+
+    def run_python(self, block: Block, where: str) -> None:
+        """Run a ```python block in this document's namespace, reporting a failure at its line."""
+        code = compile("\n" * block.line + block.content, where, "exec")  # tracebacks point into the document
+        try:
+            exec(code, self.namespace)
+        except Exception as exc:
+            pytest.fail(f"{where}: the Python block failed: {type(exc).__name__}: {exc}")
 
     def execute(self, tokens: list[str]) -> tuple[int, str]:
         """Simple `gantool ...` lines run in this process (fast); anything else runs in bash."""
@@ -210,6 +230,8 @@ def fast_train_arguments(words: list[str]) -> list[str]:
     disc = value_of(words, "--disc") or gen
     registry = load_registry()
     extra = list(FAST_TRAIN)
+    if "--patience" in words:  # the best export is written at an epoch's end: train one whole epoch instead
+        extra = ["--epochs", "1", *FAST_TRAIN[2:]]
     for kind, prefix, name in (("generator", "gen", gen), ("discriminator", "disc", disc)):
         try:
             factory = registry.get(kind, name).factory
@@ -275,6 +297,8 @@ def test_document_commands_run(document, tmp_path, monkeypatch, capsys):
             target = tmp_path / block.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.content, encoding="utf-8")
+        if block.python:
+            runner.run_python(block, f"{document.relative_to(ROOT)}:{block.line}")
         for command in block.commands:
             runner.run(command, f"{document.relative_to(ROOT)}:{command.line}")
     DONE.add(document)
@@ -286,6 +310,21 @@ def test_every_allow_list_entry_is_still_used():
         pytest.skip("needs every document's commands to have run in this session")
     stale = sorted((set(NOT_RUN) | set(EXPECTED_ERRORS)) - USED)
     assert not stale, f"no document shows these any more; remove them: {stale}"
+
+
+def pip_installs(document: Path, blocks: int) -> list[str]:
+    """The `pip install ...` parts of the commands in a document's first `blocks` shell blocks."""
+    commands = [command.text for block in read_blocks(document)[:blocks] for command in block.commands]
+    return [part.strip() for text in commands for part in text.split("&&") if part.strip().startswith("pip install")]
+
+
+def test_users_install_without_the_test_tools_and_ci_installs_as_the_readme_says():
+    """The README's two commands: users install `.`, the tests add `.[dev]`; the quick start and .ci/run agree."""
+    installs = pip_installs(ROOT / "README.md", 2)
+    assert installs == ["pip install .", 'pip install ".[dev]"']
+    assert pip_installs(ROOT / "docs" / "quickstart.md", 1) == installs[:1]
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert [line for line in ci_lines if line in installs] == installs
 
 
 def test_reader_joins_continuations_and_finds_file_blocks(tmp_path):

@@ -10,6 +10,7 @@ import textwrap
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from gantool.errors import FILES_LEFT_OUT
 from tests.conftest import TINY, run_subprocess
 
 TAG = "mk[/]x[/b]"
@@ -106,7 +107,7 @@ def test_check_data_lists_a_file_named_with_escapes_and_brackets_harmlessly(cli,
         Image.new("L", (8, 8)).save(tmp_path / f"good{index}.png")
     (tmp_path / f"bad[red]{ESCAPE}.png").write_bytes(b"")
     result = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={tmp_path}")
-    assert result.code == 1, result.err
+    assert result.code == FILES_LEFT_OUT, result.err
     assert "bad[red].png" in result.out and "\x1b" not in result.out
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from gantool.commands.common import DeviceOption
+from gantool.completion import choices
 from gantool.config import MAX_SEED
 from gantool.registry import Registry
 
@@ -34,18 +36,20 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         num: Annotated[int, typer.Option(min=1, max=100000, help="How many images (per class with --per-class).")]
         = 64,
         out: Annotated[Path | None, typer.Option(help=(
-            "Where to write: a .png (grid), a folder (files) or a .npy file (npy) [default: generated.png, "
+            "Where to write: a .png (grid), a folder (files) or a .npy file (npy) \\[default: generated.png, "
             "generated/ or generated.npy]"))] = None,
         format_: Annotated[str, typer.Option(
             "--format", help="grid: one PNG; files: a folder of single PNGs; npy: uint8 array (N, H, W, C).",
-        )] = "grid",
+            autocompletion=choices(*FORMATS))] = "grid",
         seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help=(
             "Seed of the noise; the same seed draws the same images."))] = 0,
         label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         per_class: Annotated[bool, typer.Option(
-            "--per-class", help="Draw NUM images of every class, one grid row per class (conditional generators).",
+            "--per-class", help=(
+                "Draw NUM images of every class, one grid row per class, from the same NUM noise vectors in every "
+                "row (conditional generators).")
         )] = False,
-        device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+        device: DeviceOption = "auto",
     ) -> None:
         """Draw images from a trained generator (its EMA weights when the run kept them)."""
         import torch
@@ -68,7 +72,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             labels = torch.arange(loaded.num_classes).repeat_interleave(num)
         else:
             labels = loaded.labels_for(num, label, torch.Generator().manual_seed(seed + 1))
-        count = num * loaded.num_classes if per_class else num
-        images = loaded.sample(loaded.noise(count, seed), labels)
+        # --per-class: the same NUM noise vectors in every class row, so rows differ by the label alone
+        z = loaded.noise(num, seed).repeat(loaded.num_classes, 1) if per_class else loaded.noise(num, seed)
+        images = loaded.sample(z, labels)
         write_images(images, None if labels is None else labels.cpu(), out, format_, nrow=num if per_class else None)
         print(out)

@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from gantool.errors import GantoolError, one_of
-from gantool.kinds import KINDS
+from gantool.completion import part_names
+from gantool.errors import GantoolError, did_you_mean, one_of
+from gantool.kinds import KINDS, PartKind
 from gantool.registry import Registry
 
 
@@ -26,7 +27,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         json_: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
     ) -> None:
         """Show every installed plugin: package, version, status and the parts it provides."""
-        plugins = sorted(registry().plugins.values(), key=lambda p: (p.package != "gantool", p.name))
+        from gantool.discovery import installed
+
+        plugins = installed(registry())
         if json_:
             print(json.dumps([plugin.to_dict() for plugin in plugins], indent=2))
             return
@@ -41,13 +44,18 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         out_console.print(table)
 
     @app.command(help=f"Show the options of a {one_of([kind.name for kind in KINDS])}: types, defaults, help.")
-    def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
+    def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.",
+                                                     autocompletion=part_names())]) -> None:
         from gantool.options import option_specs
 
-        found = [kind for kind in KINDS if name.rpartition(":")[2] in registry().names(kind.name)]
+        asked = name
+        if not _kinds_named(registry(), name):  # names are lower case: DCGAN means dcgan
+            name = name.lower()
+        found = _kinds_named(registry(), name)
         if not found:
             every = sorted({n for kind in KINDS for n in registry().names(kind.name)})
-            raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
+            raise GantoolError(f"no component is named {asked!r}{did_you_mean(asked.rpartition(':')[2], every)}; "
+                               f"installed: {', '.join(every)}")
         for kind in found:
             component = registry().get(kind.name, name)
             doc = (component.factory.__doc__ or "").strip().splitlines()
@@ -63,6 +71,11 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                 help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
                 table.add_row(*cells(f"{kind.prefix}.{spec.name}", spec.type_name(), default, help_text))
             out_console.print(table)
+
+
+def _kinds_named(registry: Registry, name: str) -> list[PartKind]:
+    """The kinds that have a component called `name` (or `plugin:name`)."""
+    return [kind for kind in KINDS if name.rpartition(":")[2] in registry.names(kind.name)]
 
 
 def as_typed(value: object) -> object:
