@@ -107,7 +107,7 @@ METADATA_SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "step": (_whole(0, 2**63 - 1), "a step count"),
     "noise": (lambda value: value in NOISES, " or ".join(NOISES)),
     "ema": (lambda value: value is None or (isinstance(value, float | int) and not isinstance(value, bool)
-                                           and 0 < value < 1), "an EMA decay between 0 and 1, or none"),
+                                           and 0 <= value < 1), "an EMA decay in [0, 1), or none"),
     "dataset": (_text, "a dataset name"),
     "gantool": (_text, "a version"),
     "plugin": (lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),

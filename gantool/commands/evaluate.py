@@ -11,7 +11,7 @@ import typer
 
 from gantool.commands.common import DataSetOption, DeviceOption
 from gantool.completion import choices, part_names
-from gantool.config import MAX_SEED
+from gantool.config import check_seed
 from gantool.registry import Registry
 
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
@@ -29,7 +29,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         num: Annotated[int, typer.Option(min=2, max=50000, help=(
             "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
             "random choice when there are more)."))] = 2000,
-        seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help=(
+        seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed"), help=(
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
             help="Feature extractor: auto (digit classifier for 1x28x28, else Inception-v3), digits or inception.",

@@ -8,7 +8,7 @@ import typer
 
 from gantool.commands.common import DeviceOption
 from gantool.completion import choices
-from gantool.config import MAX_SEED
+from gantool.config import check_seed
 from gantool.registry import Registry
 
 FORMATS = ("grid", "files", "npy")
@@ -41,7 +41,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         format_: Annotated[str, typer.Option(
             "--format", help="grid: one PNG; files: a folder of single PNGs; npy: uint8 array (N, H, W, C).",
             autocompletion=choices(*FORMATS))] = "grid",
-        seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help=(
+        seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed"), help=(
             "Seed of the noise; the same seed draws the same images."))] = 0,
         label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         per_class: Annotated[bool, typer.Option(

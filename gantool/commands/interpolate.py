@@ -8,7 +8,7 @@ import typer
 
 from gantool.commands.common import DeviceOption
 from gantool.completion import choices
-from gantool.config import MAX_SEED
+from gantool.config import check_seed
 from gantool.registry import Registry
 
 
@@ -17,10 +17,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def interpolate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
         steps: Annotated[int, typer.Option(min=2, max=1000, help="Images along the path, both ends included.")] = 10,
-        seed_a: Annotated[int, typer.Option(
-            min=0, max=MAX_SEED, help="Start seed; the same seeds walk the same path.")] = 0,
-        seed_b: Annotated[int | None, typer.Option(
-            min=0, max=MAX_SEED, help="End seed \\[default: the start seed + 1].")] = None,
+        seed_a: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed-a"),
+                                            help="Start seed; the same seeds walk the same path.")] = 0,
+        seed_b: Annotated[int | None, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed-b"),
+                                                   help="End seed \\[default: the start seed + 1].")] = None,
         mode: Annotated[str, typer.Option(help="lerp (straight line) or slerp (along the sphere).",
                                           autocompletion=choices("lerp", "slerp"))] = "slerp",
         out: Annotated[Path, typer.Option(help="A .png (one strip) or a .gif (animation).")] = Path(

@@ -157,8 +157,8 @@ def markdown_table() -> str:
         decls = [info.default] if isinstance(info.default, str) and info.default.startswith("-") else []
         flags = ", ".join(f"`{name}`" for name in (decls + list(info.param_decls) or [flag(param.name)]))
         default = "" if param.default is None or param.default is False or param.default == "" else f"`{param.default}`"
-        bounds = " ".join(f"(at {word} {bound if isinstance(bound, int) else format(bound, 'g')})"
-                          for word, bound in (("least", info.min), ("most", info.max)) if bound is not None)
+        bounds = " ".join(f"(at {word} {bound:g})" for word, bound in (("least", info.min), ("most", info.max))
+                          if bound is not None)
         text = f"{info.help.replace(chr(92) + '[', '[')} {bounds}".strip().replace("|", "\\|")
         rows.append(f"| {flags} | {default} | {text} |")
     return "\n".join(rows) + "\n"
