@@ -67,7 +67,7 @@ def test_provenance_shows_architecture_options_steps_and_evaluation():
         "spec": {"channels": 1, "height": 28, "width": 28, "num_classes": 10},
         "dataset": "mnist5k",
         "steps": 3,
-        "training": {"loss": "bce", "batch_size": 16, "lr_g": 0.0012},
+        "training": {"loss": "bce", "batch_size": 16, "lr_g": 0.0012, "options": {"disc": {"depth": 4}}},
         "evaluation": {"step": 3, "metrics": {"frechet_distance": 123.456789}, "protocol": {}},
     }
     text = provenance_markdown(info)
@@ -78,6 +78,7 @@ def test_provenance_shows_architecture_options_steps_and_evaluation():
         "| depth | 8 |",
         "| loss | bce |",
         "| lr_g | 0.0012 |",
+        "| disc.depth | 4 |",
         "Evaluation at step 3",
         "| frechet_distance | 123.5 |",
     ):

@@ -18,8 +18,8 @@ ALL_CLASSES = -1
 MAX_SEED = 2**31 - 1
 MAX_COUNT = 64
 MAX_STEPS = 32
-# The images are small (28x28 for MNIST): keep their pixels sharp when the page enlarges them.
-CSS = ".pixels img { image-rendering: pixelated; }"
+# The images are small (28x28 for MNIST): enlarge them to the frame, keeping their pixels sharp.
+CSS = ".pixels img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }"
 
 
 def whole(value: float | None, name: str, low: int, high: int) -> int:
@@ -110,6 +110,7 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
                 format="png",
                 interactive=False,
                 elem_id="samples",
+                height=480,
                 elem_classes="pixels",
                 buttons=["download", "fullscreen"],
             )
@@ -134,6 +135,8 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
                     interactive=False,
                     elem_classes="pixels",
                     elem_id="frame",
+                    buttons=["download", "fullscreen"],
+                    height=240,
                     scale=1,
                 )
                 strip = gr.Image(
@@ -143,6 +146,8 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
                     interactive=False,
                     elem_classes="pixels",
                     elem_id="strip",
+                    buttons=["download", "fullscreen"],
+                    height=240,
                     scale=3,
                 )
             inputs = [seed_a, seed_b, steps, mode, walk_label, position]
@@ -157,6 +162,7 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
         with gr.Tab("Provenance"):
             gr.Markdown(provenance_markdown(loaded.info), elem_id="provenance")
         page.load(sampler.samples, [seed, count, label], [grid, download], api_visibility="private")
+        page.load(sampler.walk, inputs, [strip, frame], api_visibility="private")
     return page
 
 

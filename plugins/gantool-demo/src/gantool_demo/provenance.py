@@ -63,14 +63,20 @@ def provenance_markdown(info: dict[str, Any]) -> str:
         ("read from", info.get("source")),
     ]
     training = info.get("training") or {}
+    settings = [(key, training[key]) for key in SETTINGS if key in training]
+    settings += [  # the other parts' options as --set takes them; the generator's are in their own table
+        (f"{kind}.{key}", value)
+        for kind, values in (training.get("options") or {}).items()
+        if kind != "gen"
+        for key, value in sorted(values.items())
+    ]
     sections = [
         "### Generator",
-        table([(key, value) for key, value in overview if value is not None], ("", "")),
+        table([(key, value) for key, value in overview if value is not None], ("what", "value")),
         "### Generator options",
         table(sorted((info.get("options") or {}).items()), ("option", "value")),
         "### Training",
-        table([(key, training[key]) for key in SETTINGS if key in training], ("setting", "value"))
-        or "Not recorded: the generator was read without its run's config.toml.",
+        table(settings, ("setting", "value")) or "Not recorded: the generator was read without its run's config.toml.",
     ]
     evaluation = info.get("evaluation")
     if evaluation:
