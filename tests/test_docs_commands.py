@@ -42,6 +42,8 @@ NOT_RUN = {
     r"^python benchmarks/quality_speed\.py": "trains two loops for minutes each, run on demand (docs/benchmarks.md)",
     r"^torchrun --nnodes 2 ": "needs two machines and a rendezvous host; tests/test_distributed.py runs two ranks "
                              "on one machine through the same torchrun path",
+    r"^gantool demo ": "serves a web page until Ctrl-C; plugins/gantool-demo/tests/test_page.py starts it on a free "
+                       "port and drives the page",
 }
 
 # Commands shown failing on purpose: (regular expression, text the one-line error must contain).
