@@ -9,25 +9,11 @@ from pathlib import Path
 
 import pytest
 
-# A conditional generator (the default --gen auto picks cgan for labelled MNIST), three steps, evaluated once.
-TINY = [
-    "--set",
-    "gen.depth=8",
-    "--set",
-    "disc.depth=8",
-    "--batch-size",
-    "16",
-    "--max-steps",
-    "3",
-    "--eval-every",
-    "3",
-    "--eval-num",
-    "50",
-    "--quiet",
-]
+# Tiny models, three steps: every run here trains in seconds.
+TINY = ["--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size", "16", "--max-steps", "3", "--quiet"]
 
 
-def gantool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_gantool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m gantool ARGS` and return what it did."""
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
@@ -37,8 +23,8 @@ def gantool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 @pytest.fixture(scope="session")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished conditional run with an evaluation in its metrics."""
+    """A finished conditional run (--gen auto picks cgan for labelled digits) with an evaluation in its metrics."""
     folder = tmp_path_factory.mktemp("runs") / "tiny-cgan"
-    result = gantool("train", "--out", str(folder), *TINY)
+    result = run_gantool("train", "--out", str(folder), *TINY, "--eval-every", "3", "--eval-num", "50")
     assert result.returncode == 0, result.stderr
     return folder

@@ -11,7 +11,7 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
-from conftest import gantool
+from conftest import run_gantool
 from gantool.testing import check_torch_free_import
 
 from gantool_demo.provenance import provenance_markdown
@@ -20,13 +20,13 @@ PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 def test_list_plugins_shows_the_plugin_and_help_shows_the_command():
-    result = gantool("list-plugins", "--json")
+    result = run_gantool("list-plugins", "--json")
     assert result.returncode == 0, result.stderr
     found = {plugin["plugin"]: plugin for plugin in json.loads(result.stdout)}["demo"]
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
     assert (found["package"], found["version"], found["status"]) == ("gantool-demo", declared, "ok")
     assert metadata.version("gantool-demo") == declared
-    help_text = gantool("demo", "--help").stdout
+    help_text = run_gantool("demo", "--help").stdout
     assert "--port" in help_text and "127.0.0.1" in help_text
 
 
@@ -38,14 +38,14 @@ def test_hook_module_imports_neither_torch_nor_gradio():
 
 
 def test_unknown_run_is_one_line_exit_2(tmp_path):
-    result = gantool("demo", str(tmp_path / "no-such-run"), "--port", "1")
+    result = run_gantool("demo", str(tmp_path / "no-such-run"), "--port", "1")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no-such-run" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unfinished_run_is_one_line_exit_2(tmp_path):
     (tmp_path / "config.toml").write_text('gen = "dcgan"\n')
-    result = gantool("demo", str(tmp_path))
+    result = run_gantool("demo", str(tmp_path))
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "has not finished" in result.stderr
 
@@ -55,7 +55,7 @@ def test_taken_port_is_one_line_exit_2(run):
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        result = gantool("demo", str(run), "--port", str(port))
+        result = run_gantool("demo", str(run), "--port", str(port))
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
 

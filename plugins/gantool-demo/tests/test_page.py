@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from conftest import gantool
+from conftest import TINY, run_gantool
 from PIL import Image
 
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -115,6 +115,7 @@ def grid_shape(rows: int, columns: int, size: int = 28, padding: int = 2) -> tup
 
 def test_api_samples_a_row_per_class_and_the_same_seed_gives_the_same_png(server, run, tmp_path):
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     client = Client(server.url, verbose=False, download_files=str(tmp_path))
     shown, download = client.predict(5, 3, -1, api_name="/samples")  # seed 5, 3 per class, every class
@@ -125,11 +126,15 @@ def test_api_samples_a_row_per_class_and_the_same_seed_gives_the_same_png(server
     assert np.array_equal(pixels(shown), pixels(again))
     assert not np.array_equal(pixels(shown), pixels(other))
     # What the page offers for download is what `gantool generate` writes for the same seed.
-    result = gantool("generate", str(run), "--per-class", "--num", "3", "--seed", "5", "--out", str(tmp_path / "g.png"))
+    result = run_gantool(
+        "generate", str(run), "--per-class", "--num", "3", "--seed", "5", "--out", str(tmp_path / "g.png")
+    )
     assert result.returncode == 0, result.stderr
     assert np.array_equal(pixels(shown), pixels(tmp_path / "g.png"))
     one_class, _ = client.predict(5, 4, 7, api_name="/samples")
     assert pixels(one_class).shape == grid_shape(2, 2)
+    with pytest.raises(AppError, match="class must be a whole number from 0 to 9"):
+        client.predict(5, 4, 10, api_name="/samples")
 
 
 def test_api_walks_between_two_seeds(server, tmp_path):
@@ -206,3 +211,23 @@ def download(page, url: str, path: Path) -> Path:
     """Fetch an image the page shows, through the browser."""
     path.write_bytes(page.request.get(url).body())
     return path
+
+
+def test_unconditional_generator_draws_a_square_grid_and_walks_without_a_class(tmp_path):
+    import gantool
+
+    from gantool_demo.page import Sampler
+
+    run = tmp_path / "tiny-dcgan"
+    result = run_gantool("train", "--gen", "dcgan", "--out", str(run), *TINY)
+    assert result.returncode == 0, result.stderr
+    loaded = gantool.load(run)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+    sampler = Sampler(loaded, tmp_path / "a")
+    shown, _ = sampler.samples(3, 5, -1)  # the hidden class list's value is ignored
+    assert pixels(shown).shape == grid_shape(2, 3)
+    assert np.array_equal(pixels(shown), pixels(Sampler(loaded, tmp_path / "b").samples(3, 5, None)[0]))
+    strip, image = sampler.walk(0, 1, 4, "lerp", None, 3)
+    assert pixels(strip).shape == grid_shape(1, 4)
+    assert np.array_equal(pixels(image), pixels(strip)[2:30, -30:-2])

@@ -24,9 +24,13 @@ CSS = ".pixels img { width: 100%; height: 100%; object-fit: contain; image-rende
 
 def whole(value: float | None, name: str, low: int, high: int) -> int:
     """An input as a whole number within bounds, or a message the page shows (API callers can send anything)."""
-    if value is None or value != int(value) or not low <= int(value) <= high:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (number.is_integer() and low <= number <= high):
         raise gr.Error(f"{name} must be a whole number from {low} to {high}; got {value}")
-    return int(value)
+    return int(number)
 
 
 class Sampler:
