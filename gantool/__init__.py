@@ -17,6 +17,11 @@ _LAZY = {
     "to_uint8": "gantool.images",
     "to_pil": "gantool.images",
     "to_grid": "gantool.images",
+    "train": "gantool.training",
+    "TrainingResult": "gantool.training",
+    "evaluate": "gantool.evaluating",
+    "list_plugins": "gantool.discovery",
+    "load_registry": "gantool.registry",
     "GantoolError": "gantool.errors",
 }
 __all__ = ["__version__", "hookimpl", *_LAZY]

@@ -26,19 +26,34 @@ def training_record(run: RunDir | None) -> dict[str, Any]:
     return run.read_config() if run is not None else {}
 
 
-def last_evaluation(run: RunDir | None) -> dict[str, Any] | None:
-    """The run's latest evaluation (train --eval-every) with its step and protocol, or None if it has none."""
+def records(run: RunDir | None) -> list[dict[str, Any]]:
+    """The lines of the run's metrics.jsonl, skipping one a crash cut short."""
     if run is None or not run.metrics.is_file():
-        return None
-    found = None
+        return []
+    found = []
     for line in run.metrics.read_text(encoding="utf-8").splitlines():
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:  # a line cut by a crash: the lines before it still count
+        except json.JSONDecodeError:
             continue
-        if isinstance(record, dict) and "eval" in record:
-            found = {"step": record.get("step"), "metrics": record["eval"], "protocol": record.get("eval_protocol")}
+        if isinstance(record, dict):
+            found.append(record)
     return found
+
+
+def last_evaluation(run: RunDir | None) -> dict[str, Any] | None:
+    """The run's latest evaluation (train --eval-every) with its step and protocol, or None if it has none."""
+    evaluations = [record for record in records(run) if "eval" in record]
+    if not evaluations:
+        return None
+    last = evaluations[-1]
+    return {"step": last.get("step"), "metrics": last["eval"], "protocol": last.get("eval_protocol")}
+
+
+def last_metrics(run: RunDir | None) -> dict[str, float]:
+    """The run's last logged training metrics (losses, D outputs, speed) with their step and epoch."""
+    logged = [record for record in records(run) if "eval" not in record]
+    return logged[-1] if logged else {}
 
 
 def describe(state: dict[str, Any], training: dict[str, Any], evaluation: dict[str, Any] | None) -> dict[str, Any]:

@@ -67,6 +67,15 @@ class TrainingStopped(Exception):
         self.step, self.checkpoint = step, checkpoint
 
 
+class TrainingInterrupted(Exception):
+    """A run that stopped on a signal with its checkpoint saved: the message says how to continue; `exit_code`
+    is the shell's code for the signal; only the main process of a distributed run reports it."""
+
+    def __init__(self, message: str, exit_code: int, *, is_main: bool = True) -> None:
+        super().__init__(message)
+        self.exit_code, self.is_main = exit_code, is_main
+
+
 def stop_message(request: StopRequest, stopped: TrainingStopped, run_dir: Path) -> str:
     """What the user needs after a clean stop: why, where the checkpoint is, and how to continue."""
     return (f"{request.name} received: stopped after step {stopped.step}, checkpoint saved to {stopped.checkpoint}; "

@@ -1,11 +1,12 @@
 """Every shell command shown in README.md and docs/*.md runs, so no example can rot.
 
 Each document runs in its own temporary folder, block by block in reading order, with files written
-from its ```LANG title="PATH"``` blocks and small fake data sets in place. Commands are made short by
-rewriting: `gantool train` gets `--max-steps 2`, a small batch and tiny model widths, `gantool evaluate`
-measures 100 samples, and `pip install` goes
-to a private folder with no downloads. Commands that are not run, and commands that are shown failing on
-purpose, are listed below with the reason; an entry no document uses any more fails the suite.
+from its ```LANG title="PATH"``` blocks and small fake data sets in place. The ```python blocks of the
+documents in PYTHON_DOCUMENTS run too, in one namespace in reading order, as cells of a notebook do.
+Commands are made short by rewriting: `gantool train` gets `--max-steps 2`, a small batch and tiny model
+widths, `gantool evaluate` measures 100 samples, and `pip install` goes to a private folder with no downloads.
+Commands that are not run, and commands that are shown failing on purpose, are listed below with the reason;
+an entry no document uses any more fails the suite.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Documents whose untitled ```python blocks are whole programs to run (elsewhere they may be fragments).
+PYTHON_DOCUMENTS = {ROOT / "docs" / "python-api.md"}
 
 # Commands never run, each with its reason (a regular expression matched against the whole command).
 NOT_RUN = {
@@ -44,6 +47,9 @@ NOT_RUN = {
                              "on one machine through the same torchrun path",
     r"^gantool demo ": "serves a web page until Ctrl-C; plugins/gantool-demo/tests/test_page.py starts it on a free "
                        "port and drives the page",
+    r"^hf auth login$": "logs in to the Hugging Face Hub: needs the network and an account",
+    r"^hf upload ": "uploads to the Hugging Face Hub: needs the network and an account; gantool itself stays "
+                    "offline, and tests/test_export.py checks the folder it would upload",
 }
 
 # Commands shown failing on purpose: (regular expression, text the one-line error must contain).
@@ -65,12 +71,13 @@ class Command:
 
 @dataclass
 class Block:
-    """A fenced block: commands to run, or a file to write (from `title="PATH"`)."""
+    """A fenced block: commands to run, a file to write (from `title="PATH"`), or Python to run."""
 
     line: int
     commands: list[Command] = field(default_factory=list)
     path: str | None = None
     content: str = ""
+    python: bool = False
 
 
 def read_blocks(document: Path) -> list[Block]:
@@ -92,6 +99,8 @@ def read_blocks(document: Path) -> list[Block]:
             blocks.append(Block(start, path=title.group(1), content="\n".join(body) + "\n"))
         elif language == "bash":
             blocks.append(Block(start, commands=list(logical_lines(body, start))))
+        elif language == "python" and document in PYTHON_DOCUMENTS:
+            blocks.append(Block(start, content="\n".join(body) + "\n", python=True))
     return blocks
 
 
@@ -123,6 +132,7 @@ class DocRunner:
         self.site = workdir / ".site-packages"
         self.site.mkdir()
         monkeypatch.syspath_prepend(str(self.site))  # what `pip install` puts there is found in-process too
+        self.namespace: dict[str, object] = {"__name__": "__main__"}
         self.env = {
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -145,6 +155,14 @@ class DocRunner:
                 f"{where}: `{command.text}` should fail with {EXPECTED_ERRORS[expected]!r}; got exit {code}:\n{output}")
         else:
             assert code == 0, f"{where}: `{command.text}` failed with exit code {code}:\n{output}"
+
+    def run_python(self, block: Block, where: str) -> None:
+        """Run a ```python block in this document's namespace, reporting a failure at its line."""
+        code = compile("\n" * block.line + block.content, where, "exec")  # tracebacks point into the document
+        try:
+            exec(code, self.namespace)
+        except Exception as exc:
+            pytest.fail(f"{where}: the Python block failed: {type(exc).__name__}: {exc}")
 
     def execute(self, tokens: list[str]) -> tuple[int, str]:
         """Simple `gantool ...` lines run in this process (fast); anything else runs in bash."""
@@ -277,6 +295,8 @@ def test_document_commands_run(document, tmp_path, monkeypatch, capsys):
             target = tmp_path / block.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.content, encoding="utf-8")
+        if block.python:
+            runner.run_python(block, f"{document.relative_to(ROOT)}:{block.line}")
         for command in block.commands:
             runner.run(command, f"{document.relative_to(ROOT)}:{command.line}")
     DONE.add(document)

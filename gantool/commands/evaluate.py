@@ -49,90 +49,17 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, KID, precision and recall,
         classifier scores, each beside the real floor."""
-        from gantool.devices import pick_device
-        from gantool.errors import GantoolError
-        from gantool.rundir import RunDir
+        from gantool.evaluating import measure
+        from gantool.options import parse_set_arguments
 
-        if extractor not in ("auto", "digits", "inception"):
-            raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits or inception")
-        if inception_weights is not None:
-            from gantool.evaluation.inception import find_weights
-
-            find_weights(inception_weights)  # refuse pickles and missing files before any work
-        common = {"num": num, "seed": seed, "extractor": extractor, "inception_weights": inception_weights,
-                  "neighbours": neighbours, "device": pick_device(device)}
-        run = RunDir(source)
-        if source.suffix.lower() == ".npy" or (source.is_dir() and not (run.is_run or run.finished)):
-            if untrained:
-                raise GantoolError("--untrained measures a fresh copy of a run's generator; give a run directory or "
-                                   "its export, not a folder or an array of images")
-            result = measure_images(registry(), source, dataset=dataset, settings=set_ or [], **common)
-        else:
-            if dataset is not None or set_:
-                raise GantoolError("--dataset and --set choose the real images for a folder or an array; a run is "
-                                   "measured against its own data, so leave them out")
-            result = measure_run(registry(), source, untrained=untrained, **common)
+        result = measure(registry(), source, num=num, seed=seed, extractor=extractor,
+                         inception_weights=inception_weights, dataset=dataset,
+                         options=parse_set_arguments(set_ or []), neighbours=neighbours, untrained=untrained,
+                         device=device)
         if json_:
             print(json.dumps(result, indent=2))
         else:
             show(result)
-
-
-def measure_run(registry: Registry, source: Path, *, num: int, seed: int, extractor: Any,
-                inception_weights: Path | None, neighbours: int, device: Any, untrained: bool) -> dict[str, Any]:
-    """Sample a run's generator (or a fresh one of its shape) and measure it against the run's reference."""
-    from gantool.evaluation.evaluator import build_evaluator
-    from gantool.evaluation.reference import overlap_note
-    from gantool.exported import load_generator, run_data
-
-    loaded = load_generator(registry, source, device=device)
-    generator = loaded.generator
-    if untrained:
-        import torch
-
-        from gantool.assembly import build_generator
-
-        torch.manual_seed(seed)
-        generator = build_generator(registry, loaded.state["generator"], loaded.state["options"], loaded.spec)
-        generator.to(loaded.device).eval()
-    dataset, data_options = run_data(source, loaded.state)
-    evaluator = build_evaluator(registry, loaded.spec, choice=extractor, dataset=dataset, data_options=data_options,
-                                inception_weights=inception_weights, device=loaded.device, neighbours=neighbours)
-    result = {"source": str(source), "kind": "run", "generator": loaded.state["generator"],
-              "step": 0 if untrained else loaded.state.get("step"), "untrained": untrained,
-              **evaluator.measure(generator, num=num, seed=seed, noise=loaded.state.get("noise", "normal"))}
-    note = overlap_note(registry, evaluator.real, dataset, data_options)
-    if note:
-        result["protocol"]["note"] = note
-    return result
-
-
-def measure_images(registry: Registry, source: Path, *, num: int, seed: int, extractor: Any,
-                   inception_weights: Path | None, neighbours: int, device: Any, dataset: str | None,
-                   settings: list[str]) -> dict[str, Any]:
-    """Measure a folder of images or a .npy array against the real images of `dataset` (default: the bundled
-    digits), built with its --set data.* options."""
-    import torch
-
-    from gantool.errors import GantoolError
-    from gantool.evaluation.evaluator import evaluator_for, pick_extractor
-    from gantool.evaluation.reference import DIGIT_REFERENCE
-    from gantool.evaluation.sources import read_array, read_folder
-    from gantool.interfaces import DataSpec
-    from gantool.options import parse_set_arguments
-
-    options = parse_set_arguments(settings)
-    others = [kind for kind, values in options.items() if values and kind != "data"]
-    if others:
-        raise GantoolError(f"evaluate builds only the real images: drop the --set {others[0]}.* options")
-    kind = "array" if source.suffix.lower() == ".npy" else "folder"
-    pixels, found = (read_array if kind == "array" else read_folder)(source, num, seed)
-    images = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
-    spec = DataSpec(*images.shape[1:])
-    evaluator = evaluator_for(registry, pick_extractor(spec, extractor, inception_weights), dataset or DIGIT_REFERENCE,
-                              options["data"], inception_weights=inception_weights, device=device,
-                              neighbours=neighbours, shape=tuple(images.shape[1:]))
-    return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=seed)}
 
 
 def _fmt(metrics: dict[str, Any], key: str) -> str:

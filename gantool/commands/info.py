@@ -21,7 +21,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         json_: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
     ) -> None:
         """Show every installed plugin: package, version, status and the parts it provides."""
-        plugins = sorted(registry().plugins.values(), key=lambda p: (p.package != "gantool", p.name))
+        from gantool.discovery import installed
+
+        plugins = installed(registry())
         if json_:
             print(json.dumps([plugin.to_dict() for plugin in plugins], indent=2))
             return

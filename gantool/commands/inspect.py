@@ -21,16 +21,23 @@ def sha256_of(path: Path) -> str:
 
 
 def describe_source(source: Path) -> dict[str, Any]:
-    """Config, export metadata, latest checkpoint step and hashes of a run directory or an export file."""
+    """Config, export metadata, latest checkpoint step and hashes of a run directory, an export file or an exported
+    folder."""
     from gantool.checkpoint import load_tensors
     from gantool.errors import GantoolError
+    from gantool.export_folder import CONFIG as EXPORT_CONFIG
+    from gantool.export_folder import checked_model, is_export_folder, read_config
     from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
         raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")
     info: dict[str, Any] = {"source": str(source), "files": {}}
     export = export_of(source)
-    if source.is_dir():
+    if source.is_dir() and not RunDir(source).is_run and is_export_folder(source):  # gantool export's folder
+        export = checked_model(source)
+        info["config"] = read_config(source).get("training") or {}
+        info["files"][EXPORT_CONFIG] = sha256_of(source / EXPORT_CONFIG)
+    elif source.is_dir():
         run = RunDir(source)
         if not run.is_run:
             raise GantoolError(f"{source} is not a gantool run directory (no {CONFIG})")

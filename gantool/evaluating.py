@@ -1,0 +1,199 @@
+"""Measuring sample quality as a library call: `gantool.evaluate(...)` returns what `gantool evaluate --json` prints.
+
+A run (its directory, export file, or exported folder) is sampled and measured against its own data; a folder of
+images or a .npy array against a dataset's real images.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gantool.errors import GantoolError
+from gantool.registry import Registry
+
+EXTRACTORS = ("auto", "digits", "inception")
+
+
+def evaluate(
+    source: str | os.PathLike[str],
+    *,
+    num: int = 2000,
+    seed: int = 0,
+    extractor: str = "auto",
+    inception_weights: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    data_options: Mapping[str, Any] | None = None,
+    neighbours: int = 3,
+    untrained: bool = False,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Fréchet distance, KID, precision and recall (and classifier scores for digits) of `source`, each beside the
+    real floor, with the protocol they were measured under: the numbers of `gantool evaluate --json`.
+
+    `dataset` and `data_options` choose the real images for a folder or an array; a run uses its own."""
+    from gantool.registry import load_registry
+
+    weights = None if inception_weights is None else Path(inception_weights)
+    return measure(
+        load_registry(),
+        Path(source),
+        num=num,
+        seed=seed,
+        extractor=extractor,
+        inception_weights=weights,
+        dataset=dataset,
+        options={"data": dict(data_options or {})},
+        neighbours=neighbours,
+        untrained=untrained,
+        device=device,
+    )
+
+
+def measure(
+    registry: Registry,
+    source: Path,
+    *,
+    num: int,
+    seed: int,
+    extractor: str,
+    inception_weights: Path | None,
+    dataset: str | None,
+    options: Mapping[str, Mapping[str, Any]],
+    neighbours: int,
+    untrained: bool,
+    device: str,
+) -> dict[str, Any]:
+    """Check the request, then measure a run or a set of images (the command and `evaluate` share this)."""
+    from gantool.devices import pick_device
+    from gantool.export_folder import is_export_folder
+    from gantool.rundir import RunDir
+
+    if extractor not in EXTRACTORS:
+        raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits or inception")
+    if not 2 <= num <= 50000:
+        raise GantoolError(f"--num {num} is out of range: measure between 2 and 50000 images")
+    if inception_weights is not None:
+        from gantool.evaluation.inception import find_weights
+
+        find_weights(inception_weights)  # refuse pickles and missing files before any work
+    common = {
+        "num": num,
+        "seed": seed,
+        "extractor": extractor,
+        "inception_weights": inception_weights,
+        "neighbours": neighbours,
+        "device": pick_device(device),
+    }
+    run = RunDir(source)
+    generator = run.is_run or run.finished or is_export_folder(source)
+    if source.suffix.lower() == ".npy" or (source.is_dir() and not generator):
+        if untrained:
+            raise GantoolError(
+                "--untrained measures a fresh copy of a run's generator; give a run directory or "
+                "its export, not a folder or an array of images"
+            )
+        return measure_images(registry, source, dataset=dataset, options=options, **common)
+    if dataset is not None or any(options.values()):
+        raise GantoolError(
+            "--dataset and --set choose the real images for a folder or an array; a run is "
+            "measured against its own data, so leave them out"
+        )
+    return measure_run(registry, source, untrained=untrained, **common)
+
+
+def measure_run(
+    registry: Registry,
+    source: Path,
+    *,
+    num: int,
+    seed: int,
+    extractor: Any,
+    inception_weights: Path | None,
+    neighbours: int,
+    device: Any,
+    untrained: bool,
+) -> dict[str, Any]:
+    """Sample a run's generator (or a fresh one of its shape) and measure it against the run's reference."""
+    from gantool.evaluation.evaluator import build_evaluator
+    from gantool.evaluation.reference import overlap_note
+    from gantool.exported import load_generator, run_data
+
+    loaded = load_generator(registry, source, device=device)
+    generator = loaded.generator
+    if untrained:
+        import torch
+
+        from gantool.assembly import build_generator
+
+        torch.manual_seed(seed)
+        generator = build_generator(registry, loaded.state["generator"], loaded.state["options"], loaded.spec)
+        generator.to(loaded.device).eval()
+    dataset, data_options = run_data(source, loaded.state)
+    evaluator = build_evaluator(
+        registry,
+        loaded.spec,
+        choice=extractor,
+        dataset=dataset,
+        data_options=data_options,
+        inception_weights=inception_weights,
+        device=loaded.device,
+        neighbours=neighbours,
+    )
+    result = {
+        "source": str(source),
+        "kind": "run",
+        "generator": loaded.state["generator"],
+        "step": 0 if untrained else loaded.state.get("step"),
+        "untrained": untrained,
+        **evaluator.measure(generator, num=num, seed=seed, noise=loaded.state.get("noise", "normal")),
+    }
+    note = overlap_note(registry, evaluator.real, dataset, data_options)
+    if note:
+        result["protocol"]["note"] = note
+    return result
+
+
+def measure_images(
+    registry: Registry,
+    source: Path,
+    *,
+    num: int,
+    seed: int,
+    extractor: Any,
+    inception_weights: Path | None,
+    neighbours: int,
+    device: Any,
+    dataset: str | None,
+    options: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Measure a folder of images or a .npy array against the real images of `dataset` (default: the bundled
+    digits), built with its data options (`options["data"]`, as --set data.* gives them)."""
+    import torch
+
+    from gantool.errors import GantoolError
+    from gantool.evaluation.evaluator import evaluator_for, pick_extractor
+    from gantool.evaluation.reference import DIGIT_REFERENCE
+    from gantool.evaluation.sources import read_array, read_folder
+    from gantool.interfaces import DataSpec
+
+    others = [kind for kind, values in options.items() if values and kind != "data"]
+    if others:
+        raise GantoolError(f"evaluate builds only the real images: drop the --set {others[0]}.* options")
+    kind = "array" if source.suffix.lower() == ".npy" else "folder"
+    pixels, found = (read_array if kind == "array" else read_folder)(source, num, seed)
+    images = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
+    spec = DataSpec(*images.shape[1:])
+    evaluator = evaluator_for(
+        registry,
+        pick_extractor(spec, extractor, inception_weights),
+        dataset or DIGIT_REFERENCE,
+        options.get("data", {}),
+        inception_weights=inception_weights,
+        device=device,
+        neighbours=neighbours,
+        shape=tuple(images.shape[1:]),
+    )
+    return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=seed)}

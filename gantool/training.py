@@ -1,0 +1,332 @@
+"""Training as a library call: `gantool.train(...)`, and the run itself that `gantool train` also runs.
+
+The settings are TrainConfig's fields (one declaration for the command, config files and this function); the
+run is silent unless asked, raises GantoolError for what a user can fix, and turns a stop (Ctrl-C, SIGTERM, or a
+KeyboardInterrupt raised in `callback`) into a checkpoint that `resume` continues, then a KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file, train_option_specs
+from gantool.errors import GantoolError
+from gantool.progress import TrainingDisplay
+from gantool.registry import Registry
+from gantool.rundir import RunDir
+
+if TYPE_CHECKING:
+    import torch
+
+    from gantool.distributed import Cluster
+    from gantool.loading import LoadedGenerator
+    from gantool.signals import StopRequest
+
+Callback = Callable[[int, dict[str, float]], None]
+# What may change when a run is resumed: its length; everything else is the saved run's.
+RESUMABLE = ("epochs", "max_steps")
+
+
+@dataclass
+class TrainingResult:
+    """A finished run: its directory, export and final sample grid, and its last logged numbers."""
+
+    run_dir: Path
+    export: Path
+    samples: Path
+    steps: int
+    metrics: dict[str, float]
+    evaluation: dict[str, Any] | None
+
+    def load(self, **kwargs: Any) -> LoadedGenerator:
+        """The trained generator, as `gantool.load(run_dir, **kwargs)` gives it."""
+        from gantool.loading import load
+
+        return load(self.run_dir, **kwargs)
+
+
+@dataclass
+class RunOutcome:
+    """What `run_training` hands back to the command or the function that started it."""
+
+    run_dir: Path
+    export: Path
+    samples: Path
+    steps: int
+    is_main: bool
+
+
+class CallbackDisplay(TrainingDisplay):
+    """The usual display that also hands every logged line to `callback`; a KeyboardInterrupt raised there asks
+    for the same clean stop Ctrl-C does, so the step's checkpoint is written before training ends."""
+
+    def __init__(self, total_steps: int, *, quiet: bool, callback: Callback, stop: StopRequest) -> None:
+        super().__init__(total_steps, quiet=quiet)
+        self.callback, self.stop = callback, stop
+
+    def metrics(self, step: int, epoch: int, values: Mapping[str, Any]) -> None:
+        super().metrics(step, epoch, values)
+        try:
+            self.callback(step, dict(values))
+        except KeyboardInterrupt:
+            self.stop.signum = self.stop.signum or signal.SIGINT
+
+
+def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
+    """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    run = RunDir(resume)
+    run.check_resume_source()
+    saved = TrainConfig.from_toml_dict(read_config_file(run.config), str(run.config))
+    for name in RESUMABLE:
+        if name in given:
+            setattr(saved, name, values[name])
+    return saved
+
+
+def run_training(
+    config: TrainConfig,
+    registry: Registry,
+    *,
+    out: Path | None,
+    resume: Path | None,
+    quiet: bool = False,
+    callback: Callback | None = None,
+) -> RunOutcome:
+    """Check what can fail early, then train in every process of the (possibly one-process) group.
+
+    A stop signal ends it with TrainingInterrupted once the step's checkpoint is saved."""
+    from gantool.devices import autocast_for, pick_device
+    from gantool.distributed import process_group
+
+    checkpoint = None
+    if resume is not None:
+        checkpoint = RunDir(resume).resume_checkpoint()
+        out = resume
+    device = pick_device(config.device)
+    autocast_for(config.precision, device)  # refuse an unusable precision before any file
+    if config.tensorboard:
+        from gantool.tensorboard_log import require_tensorboard
+
+        require_tensorboard()
+    with process_group(device) as cluster:
+        return _train_in(
+            cluster,
+            cluster.local_device(device),
+            config,
+            registry,
+            out=out,
+            resume=resume,
+            checkpoint=checkpoint,
+            quiet=quiet,
+            callback=callback,
+        )
+
+
+def _train_in(
+    cluster: Cluster,
+    device: torch.device,
+    config: TrainConfig,
+    registry: Registry,
+    *,
+    out: Path | None,
+    resume: Path | None,
+    checkpoint: Path | None,
+    quiet: bool,
+    callback: Callback | None,
+) -> RunOutcome:
+    """The run itself, in every process of a distributed run; only rank 0 writes files and talks."""
+    import tomli_w
+    import torch
+
+    from gantool.assembly import build_parts, warn_left_out
+    from gantool.checkpoint import atomic_write_text, write_error
+    from gantool.distributed import broadcast_text, wait_for_all
+    from gantool.signals import TrainingInterrupted, TrainingStopped, stop_message
+    from gantool.trainer import Trainer
+
+    torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
+    parts = build_parts(
+        registry,
+        gen=config.gen,
+        disc=config.disc,
+        loss=config.loss,
+        dataset=config.dataset,
+        options=config.options,
+        augment=config.augment,
+    )
+    if config.gen == AUTO_GENERATOR:  # config.toml records what was trained, so it reruns exactly
+        config.gen = parts.components["gen"].name
+    run = RunDir(Path(broadcast_text(cluster, os.fspath(out or RunDir.default(config.gen, config.dataset).path))))
+    if cluster.is_main:
+        warn_left_out(parts.data, config.dataset)
+    if cluster.rank:
+        torch.manual_seed(cluster.seed(config.seed))  # but each rank its own random draws from here on
+    plugins = {
+        kind: {"name": c.qualified_name, "package": c.plugin.package, "version": c.plugin.version}
+        for kind, c in parts.components.items()
+    }
+    run.refuse_overwrite(resume=resume is not None)  # on every rank, before rank 0 writes anything
+    evaluation = None
+    if config.eval_every:  # built before any file is written: it fails early when no extractor fits the data
+        from gantool.evaluation.during_training import training_evaluation
+
+        evaluation = training_evaluation(
+            registry,
+            parts.data.spec,
+            config.dataset,
+            parts.options_config()["data"],
+            device,
+            num=config.eval_num,
+            noise=config.noise,
+        )
+    wait_for_all(cluster)
+    if cluster.is_main:
+        run.prepare(resume=resume is not None)
+    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
+    if checkpoint is not None:
+        trainer.load_checkpoint(checkpoint)
+    record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
+    if cluster.is_main:
+        atomic_write_text(run.config, tomli_w.dumps(record))
+
+    silent = quiet or not cluster.is_main
+    display = (
+        TrainingDisplay(trainer.total_steps, quiet=silent)
+        if callback is None or not cluster.is_main
+        else CallbackDisplay(trainer.total_steps, quiet=silent, callback=callback, stop=trainer.stop)
+    )
+    g_params = sum(p.numel() for p in trainer.G.parameters())
+    d_params = sum(p.numel() for p in trainer.D.parameters())
+    display.message(
+        f"[bold]gantool train[/]  G {config.gen} ({g_params:,} params)  D {config.disc or config.gen} "
+        f"({d_params:,} params)  loss {config.loss}  augment {config.augment or 'none'}  data {config.dataset} "
+        f"({parts.data.description}, "
+        f"{len(parts.data):,} images {parts.data.spec.channels}x{parts.data.spec.height}x{parts.data.spec.width})"
+    )
+    display.message(
+        f"options {parts.options_config()}  device {trainer.device}  precision {config.precision}  "
+        f"threads {torch.get_num_threads()}"
+    )
+    display.message(describe_training(config))
+    batch = f"batch {config.batch_size}" + (
+        f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else ""
+    )
+    display.message(f"{trainer.total_steps} steps of {batch}, run directory {run.path}")
+    with trainer.stop.installed():
+        try:
+            result = trainer.train(display)
+        except OSError as exc:  # metrics, samples or plots on a full or vanished disk: one line, nothing lost
+            raise write_error(Path(exc.filename or run.path), exc) from None
+        except TrainingStopped as stopped:
+            raise TrainingInterrupted(
+                stop_message(trainer.stop, stopped, run.path), trainer.stop.exit_code, is_main=cluster.is_main
+            ) from None
+    display.message(
+        f"samples: {result.samples}  (animated: {run.samples_gif})\nlosses:  {run.loss_plot}\nexport:  {result.export}"
+    )
+    return RunOutcome(run.path, result.export, result.samples, trainer.step, cluster.is_main)
+
+
+def describe_training(config: TrainConfig) -> str:
+    """One line of the resolved optimisation settings, shown at the start of a run."""
+    from gantool.commands.train_options import as_text
+
+    decay = (
+        f"x{config.lr_decay_factor} at epochs {','.join(map(str, config.lr_decay_epochs))}"
+        if config.lr_decay_epochs
+        else "none"
+    )
+    return (
+        f"Adam G lr {config.lr_g:g} betas {as_text(config.betas_g)}, D lr {config.lr_d:g} betas "
+        f"{as_text(config.betas_d)}; lr decay {decay}; {config.d_steps} D / {config.g_steps} G step(s); "
+        f"EMA {config.ema or 'off'}; patience {config.patience or 'off'}; "
+        f"evaluation every {config.eval_every or '-'} steps; noise {config.noise}; "
+        f"seed {config.seed}"
+    )
+
+
+def train(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    callback: Callback | None = None,
+    **settings: Any,
+) -> TrainingResult:
+    """Train a GAN as `gantool train` does, with the same settings (keyword arguments named as TrainConfig's
+    fields, e.g. max_steps=3, options={"gen": {"depth": 8}}) and defaults.
+
+    `config`: a TOML file (a run's config.toml works) that the keyword arguments override; `resume`: a run
+    directory to continue (only epochs and max_steps may change). Silent unless `progress`; `callback(step,
+    metrics)` sees every logged line. A stop leaves a checkpoint and raises KeyboardInterrupt."""
+    from gantool.registry import load_registry
+    from gantool.signals import TrainingInterrupted
+
+    if settings.get("options", {}) is None:
+        del settings["options"]
+    unknown = sorted(set(settings) - set(TrainConfig.__dataclass_fields__))
+    if unknown:
+        known = ", ".join(TrainConfig.__dataclass_fields__)
+        raise GantoolError(f"train() has no setting {unknown[0]!r}; its settings are: {known}")
+    if resume is not None:
+        changed = sorted(set(settings) - set(RESUMABLE))
+        if changed or config is not None:
+            what = changed[0] if changed else "config"
+            raise GantoolError(
+                f"resume continues a run with its saved settings, so {what} cannot be given; only "
+                f"{' and '.join(RESUMABLE)} may change"
+            )
+        run_config = resumed_config(Path(resume), settings, set(settings))
+    else:
+        run_config = config_from(Path(config) if config is not None else None, settings)
+    try:
+        outcome = run_training(
+            run_config,
+            load_registry(),
+            out=None if out is None else Path(out),
+            resume=None if resume is None else Path(resume),
+            quiet=not progress,
+            callback=callback,
+        )
+    except TrainingInterrupted as stopped:
+        raise KeyboardInterrupt(str(stopped)) from None
+    from gantool.provenance import last_evaluation, last_metrics
+
+    run = RunDir(outcome.run_dir)
+    return TrainingResult(
+        outcome.run_dir, outcome.export, outcome.samples, outcome.steps, last_metrics(run), last_evaluation(run)
+    )
+
+
+def config_from(config_file: Path | None, settings: dict[str, Any]) -> TrainConfig:
+    """Defaults, then the config file, then the settings given (their options merged into the file's by kind)."""
+    if config_file is None:
+        return TrainConfig(**settings)
+    saved = read_config_file(config_file)
+    fields = {
+        name: value
+        for name, value in TrainConfig.from_toml_dict(saved, str(config_file)).__dict__.items()
+        if name in saved
+    }
+    options = {kind: dict(values) for kind, values in fields.pop("options", {}).items()}
+    for kind, values in (settings.get("options") or {}).items():
+        options.setdefault(kind, {}).update(values)
+    return TrainConfig(**(fields | settings | {"options": options}))
+
+
+def _signature() -> inspect.Signature:
+    """train()'s signature as help() and editors show it: every TrainConfig setting with its default."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    head = [param for param in inspect.signature(train).parameters.values() if param.kind is not param.VAR_KEYWORD]
+    fields = [inspect.Parameter(spec.name, keyword, default=spec.default) for spec in train_option_specs()]
+    return inspect.Signature([*head, *fields, inspect.Parameter("options", keyword, default=None)])
+
+
+train.__signature__ = _signature()  # type: ignore[attr-defined]
