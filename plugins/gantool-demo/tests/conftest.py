@@ -28,3 +28,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_gantool("train", "--out", str(folder), *TINY, "--eval-every", "3", "--eval-num", "50")
     assert result.returncode == 0, result.stderr
     return folder
+
+
+@pytest.fixture(scope="session")
+def exported(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run as `gantool export` shares it: the folder whose app.py starts this demo."""
+    folder = tmp_path_factory.mktemp("exports") / "tiny-cgan"
+    result = run_gantool("export", str(run), str(folder))
+    assert result.returncode == 0, result.stderr
+    return folder

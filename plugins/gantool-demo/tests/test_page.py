@@ -1,5 +1,8 @@
 """`gantool demo` for real: a served page, called through gradio_client and driven in headless Chromium.
 
+The page serves the folder `gantool export` wrote for a tiny run, so the run's own images (`gantool generate`)
+check the whole way from the run through its export to the browser.
+
 The server runs as its own process with a sitecustomize that records every connection it tries to open to a
 host other than this machine, so "nothing is fetched from the internet" is checked on both sides of the page.
 """
@@ -69,7 +72,7 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(exported: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("demo-server")
     (folder / "sitecustomize.py").write_text(RECORDER)
     remote_log, output = folder / "remote-hosts.txt", folder / "output.txt"
@@ -82,7 +85,7 @@ def server(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     }
     with output.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gantool", "demo", str(run), "--port", str(port)],
+            [sys.executable, "-m", "gantool", "demo", str(exported), "--port", str(port)],
             stdout=sink,
             stderr=subprocess.STDOUT,
             text=True,
@@ -133,8 +136,10 @@ def test_api_samples_a_row_per_class_and_the_same_seed_gives_the_same_png(server
     assert np.array_equal(pixels(shown), pixels(tmp_path / "g.png"))
     one_class, _ = client.predict(5, 4, 7, api_name="/samples")
     assert pixels(one_class).shape == grid_shape(2, 2)
-    with pytest.raises(AppError, match="class must be a whole number from 0 to 9"):
-        client.predict(5, 4, 10, api_name="/samples")
+    with pytest.raises(AppError, match="seed must be a whole number from 0 to 2147483647; got None"):
+        client.predict(None, 4, 7, api_name="/samples")  # the seed box emptied
+    with pytest.raises(AppError, match="count must be a whole number from 1 to 64; got 2.5"):
+        client.predict(5, 2.5, 7, api_name="/samples")
 
 
 def test_api_walks_between_two_seeds(server, tmp_path):

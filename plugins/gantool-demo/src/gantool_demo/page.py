@@ -23,7 +23,8 @@ CSS = ".pixels img { width: 100%; height: 100%; object-fit: contain; image-rende
 
 
 def whole(value: float | None, name: str, low: int, high: int) -> int:
-    """An input as a whole number within bounds, or a message the page shows (API callers can send anything)."""
+    """An input as a whole number within bounds, or a message the page shows: Gradio checks the bounds of numbers
+    and sliders, but lets an emptied box (None) and a fraction on a slider through."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -72,8 +73,6 @@ class Sampler:
         seed_a_, seed_b_ = whole(seed_a, "seed A", 0, MAX_SEED), whole(seed_b, "seed B", 0, MAX_SEED)
         steps_ = whole(steps, "steps", 2, MAX_STEPS)
         position_ = whole(position, "position", 0, steps_ - 1)
-        if mode not in ("slerp", "lerp"):
-            raise gr.Error(f"mode must be slerp or lerp; got {mode}")
         label_ = self.label(label, every=False)
         images = self.loaded.interpolate(seed_a_, seed_b_, steps_, mode=mode, label=label_)
         stem = f"walk-{seed_a_}-{seed_b_}-{steps_}-{mode}{'' if label_ is None else f'-class{label_}'}"
