@@ -38,7 +38,9 @@ def serve(path: str | os.PathLike[str], *, port: int, device: str, host: str) ->
             f"gantool demo cannot import Gradio ({exc}); reinstall the plugin: pip install ./plugins/gantool-demo"
         ) from None
     with tempfile.TemporaryDirectory(prefix="gantool-demo-") as folder:
-        page = build_page(loaded, Path(path).resolve().name, Path(folder))
+        source = Path(path).resolve()
+        title = source.name if source.is_dir() else source.parent.name  # a run's or an export's folder
+        page = build_page(loaded, title, Path(folder))
         try:
             launch_page(page, host, port)
         except OSError as exc:  # taken between the check and the start
