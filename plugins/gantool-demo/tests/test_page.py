@@ -179,7 +179,7 @@ def browser_or_skip() -> str:
     return executable
 
 
-def test_page_in_chromium_generates_new_samples_and_fetches_nothing_remote(server, tmp_path):
+def test_page_in_chromium_generates_new_samples_walks_and_fetches_nothing_remote(server, tmp_path):
     executable = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -204,6 +204,13 @@ def test_page_in_chromium_generates_new_samples_and_fetches_nothing_remote(serve
         assert not np.array_equal(
             pixels(download(page, first, tmp_path / "a.png")), pixels(download(page, second, tmp_path / "b.png"))
         )
+        page.get_by_role("tab", name="Latent walk").click()
+        start = page.locator("#frame img").get_attribute("src", timeout=120_000)  # drawn when the page opened
+        page.locator("#position input[type=range]").fill("6")  # move the slider along the path
+        page.wait_for_function(
+            "start => document.querySelector('#frame img')?.src !== start", arg=start, timeout=120_000
+        )
+        assert "walk-0-1-10-slerp-class0-at6.png" in page.locator("#frame img").get_attribute("src")
         page.get_by_role("tab", name="Provenance").click()
         provenance = page.locator("#provenance").inner_text(timeout=60_000)
         browser.close()

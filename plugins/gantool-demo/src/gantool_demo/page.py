@@ -161,7 +161,7 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
                 api_visibility="private",
             )
             walk.click(sampler.walk, inputs, [strip, frame], api_name="walk")
-            position.release(sampler.walk, inputs, [strip, frame], api_visibility="private")
+            position.change(sampler.walk, inputs, [strip, frame], api_visibility="private", trigger_mode="always_last")
         with gr.Tab("Provenance"):
             gr.Markdown(provenance_markdown(loaded.info), elem_id="provenance")
         page.load(sampler.samples, [seed, count, label], [grid, download], api_visibility="private")
