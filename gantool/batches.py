@@ -4,7 +4,9 @@ Each epoch's order is a permutation drawn from a generator seeded with the run's
 number, so resuming needs only the epoch and the position in it, and every rank of a distributed run
 can take its own shard (every `world_size`-th index) of the same order. Data held in memory as uint8
 is indexed directly on the device (decoded once), or, when it would crowd a GPU, indexed in host
-memory and copied one batch at a time; other datasets stream through a DataLoader.
+memory and copied one batch at a time; other datasets stream through a DataLoader. With `replacement`,
+each epoch's indices are drawn at random with replacement instead (from the same seed), so a batch may be
+larger than the data set.
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ class BatchSource:
     """Batches of (images in [-1, 1] on `device`, int64 labels) for a rank's shard of each epoch."""
 
     def __init__(self, data: DatasetBundle, batch_size: int, device: torch.device, seed: int, *,
-                 rank: int = 0, world_size: int = 1) -> None:
+                 rank: int = 0, world_size: int = 1, replacement: bool = False) -> None:
         self.data, self.batch_size, self.device, self.seed = data, batch_size, device, seed
-        self.rank, self.world_size = rank, world_size
+        self.rank, self.world_size, self.replacement = rank, world_size, replacement
         self.size = len(data)
         self.steps_per_epoch = (self.size // world_size) // batch_size
+        if replacement:
+            self.steps_per_epoch = max(1, self.steps_per_epoch)
         if self.steps_per_epoch == 0:
             raise GantoolError(f"batch size {batch_size} x {world_size} process(es) is larger than the dataset "
-                               f"({self.size} images); use a smaller --batch-size")
+                               f"({self.size} images); use a smaller --batch-size, or draw with --replacement")
         self.images = self.labels = None
         self.resident = True
         if data.images is not None:
@@ -52,6 +56,9 @@ class BatchSource:
     def order(self, epoch: int) -> torch.Tensor:
         """This rank's indices for `epoch`, truncated to whole batches."""
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        if self.replacement:
+            drawn = self.steps_per_epoch * self.batch_size * self.world_size
+            return torch.randint(self.size, (drawn,), generator=generator)[self.rank::self.world_size]
         shard = torch.randperm(self.size, generator=generator)[self.rank::self.world_size]
         return shard[: self.steps_per_epoch * self.batch_size]
 

@@ -39,7 +39,7 @@ def pack(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     state = {
         "format": FORMAT, "gantool": __version__, "step": trainer.step, "epoch": trainer.epoch,
         "position": trainer.position, **skeletons, "config": trainer.config.to_toml_dict(),
-        "plugins": trainer.plugins, "world_size": trainer.cluster.world_size,
+        "plugins": trainer.plugins, "world_size": trainer.cluster.world_size, "spec": trainer.spec.to_dict(),
         "patience": trainer.patience.state() if trainer.patience is not None else None,
         "ema_updates": trainer.ema.updates if trainer.ema is not None else None,
         "augment": trainer.augment.state() if hasattr(trainer.augment, "state") else None,

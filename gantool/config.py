@@ -13,7 +13,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from gantool.errors import GantoolError, one_of
+from gantool.errors import GantoolError, did_you_mean, one_of
 from gantool.options import Option, OptionSpec, convert_value
 
 AUTO_GENERATOR = "auto"
@@ -38,6 +38,9 @@ class TrainConfig:
     max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None
     # batch, rates and EMA measured on the default run (docs/evaluation.md): Fréchet distance 81 -> about 6
     batch_size: Annotated[int, Option("Images per iteration.", min=1)] = 32
+    replacement: Annotated[bool, Option(
+        "Draw each batch's images at random with replacement instead of shuffled epochs; a batch may then be larger "
+        "than the data set (an epoch stays data size / batch size steps, at least one).")] = False
     lr_g: Annotated[float, Option("Adam learning rate of G.", min=0.0)] = 1.2e-3
     lr_d: Annotated[float, Option("Adam learning rate of D.", min=0.0)] = 6e-4
     betas_g: Annotated[list[float], Option("Adam betas of G, as BETA1,BETA2.")] = field(
@@ -45,13 +48,17 @@ class TrainConfig:
     betas_d: Annotated[list[float], Option("Adam betas of D, as BETA1,BETA2.")] = field(
         default_factory=lambda: [0.5, 0.999])
     d_steps: Annotated[int, Option("D updates (one real batch each) per G update.", min=1)] = 1
-    g_steps: Annotated[int, Option("G updates per D update; each extra one draws fresh noise.", min=1)] = 1
+    g_steps: Annotated[int, Option("G updates per D update; each extra one draws fresh noise (see --g-steps-noise).",
+                                   min=1)] = 1
+    g_steps_noise: Annotated[Literal["fresh", "same"], Option(
+        "Noise of the extra --g-steps updates: fresh draws, or the same noise as the D step (TF tutorials feed one "
+        "batch several times).")] = "fresh"
     lr_decay_epochs: Annotated[list[int], Option(
         "Epochs (counted from 0) from which both learning rates are multiplied by --lr-decay-factor: 30,40.")] = (
         field(default_factory=list))
     lr_decay_factor: Annotated[float, Option("Learning-rate factor at each decay epoch.", min=0.0)] = 0.1
     ema: Annotated[float | None, Option("Keep an exponential moving average of G with this decay (e.g. 0.999); "
-                                        "it makes the samples and the export.")] = 0.999
+                                        "it makes the samples and the export. 0 turns it off.")] = 0.999
     patience: Annotated[int | None, Option(
         "Stop when G's epoch loss has not improved for N epochs (with --eval-every: the Fréchet distance for N "
         "evaluations), keeping the best.", min=1)] = None
@@ -61,14 +68,19 @@ class TrainConfig:
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2)] = 1000
     precision: Annotated[Literal["fp32", "bf16"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
-    noise: Annotated[Literal["normal", "uniform"], Option("Latent noise: normal, or uniform on [-1, 1].")] = "normal"
+    noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
+        "Latent noise: normal, uniform on [-1, 1), or uniform01 on [0, 1).")] = "normal"
     seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.")] = 0
     device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
     sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200
+    sample_count: Annotated[int | None, Option(
+        "Images in each fixed-noise sample grid, square [default: 64]; with a conditional G, images in each "
+        "class row, all rows from the same noise [default: 8].", min=1, max=1024)] = None
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
-    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars (needs gantool[tensorboard]).")] = False
+    tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
+                                        "gantool[tensorboard]).")] = False
 
     def __post_init__(self) -> None:
         self.check()
@@ -86,8 +98,8 @@ class TrainConfig:
             if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
                 raise GantoolError(f"{name.replace('_', '-')} must be two numbers in [0, 1) such as 0.5,0.999; "
                                    f"got {betas}")
-        if self.ema is not None and not 0.0 < self.ema < 1.0:
-            raise GantoolError(f"--ema must be a decay between 0 and 1 (exclusive) such as 0.999; got {self.ema}")
+        if self.ema is not None and not 0.0 <= self.ema < 1.0:
+            raise GantoolError(f"--ema must be a decay in [0, 1) such as 0.999 (0 turns it off); got {self.ema}")
         if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):
             raise GantoolError(f"--lr-decay-epochs must be increasing positive epochs such as 30,40; "
                                f"got {self.lr_decay_epochs}")
@@ -119,7 +131,8 @@ def check_known(data: dict[str, Any], source: str) -> None:
     known = set(TrainConfig.__dataclass_fields__)
     unknown = sorted(set(data) - known - {"plugins", "gantool"})
     if unknown:
-        raise GantoolError(f"{source} has unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        raise GantoolError(f"{source} has unknown setting {unknown[0]!r}{did_you_mean(unknown[0], known)}; known: "
+                           f"{', '.join(sorted(known))}")
     options = data.get("options", {})
     if not isinstance(options, dict) or not all(isinstance(values, dict) for values in options.values()):
         raise GantoolError(f"{source}: options must be tables such as [options.gen] with depth = 32")

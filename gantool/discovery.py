@@ -14,6 +14,10 @@ def installed(registry: Registry) -> list[PluginInfo]:
 
 def list_plugins() -> list[dict[str, Any]]:
     """Every installed plugin as a dict: plugin, package, version, provides, status and error."""
+    import typer
+
     from gantool.registry import load_registry
 
-    return [plugin.to_dict() for plugin in installed(load_registry())]
+    registry = load_registry()
+    registry.register_commands(typer.Typer())  # the commands a plugin adds are part of what it provides
+    return [plugin.to_dict() for plugin in installed(registry)]

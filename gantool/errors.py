@@ -1,6 +1,7 @@
 """Errors a user can cause and fix; the CLI prints them as one line and exits with their code."""
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 
 
 class GantoolError(Exception):
@@ -34,3 +35,10 @@ def first_line(exc: BaseException, empty: str | None = None) -> str:
     """An exception's message cut to its first line, for one-line errors; `empty` (by default the exception's
     type name) when it has no message."""
     return (str(exc).strip().splitlines() or [type(exc).__name__ if empty is None else empty])[0]
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the known name closest to a mistyped one (case aside), or "" when none is close."""
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""

@@ -13,10 +13,12 @@ import torch
 from gantool import __version__
 from gantool.assembly import Parts, build_generator
 from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
+from gantool.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from gantool.consoles import err_console
 from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
-from gantool.rundir import finished_export
+from gantool.rundir import CHECKPOINTS, RunDir, finished_export, latest_checkpoint
 
 if TYPE_CHECKING:
     from gantool.config import TrainConfig
@@ -79,18 +81,30 @@ def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def load_generator(registry: Registry, source: Path, *, device: torch.device) -> LoadedGenerator:
-    """Rebuild the exported generator through its plugin and load its weights (no code runs from the file)."""
-    path = finished_export(source)
-    tensors, state = load_tensors(path)
-    if state.get("format") != EXPORT_FORMAT:
-        raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
-                           "give a run directory or its generator.safetensors")
+    """Rebuild the exported generator through its plugin and load its weights (no code runs from the file).
+
+    A run without an export yet (stopped, killed or still training) gives the sampling generator of its newest
+    checkpoint instead: the one its export would hold at that step (the EMA copy when the run keeps one)."""
+    run = RunDir(source)
+    checkpoint = latest_checkpoint(source) if source.is_dir() and run.is_run and not run.finished else None
+    if checkpoint is not None:
+        path = checkpoint
+        tensors, state = checkpoint_sampler(registry, run, checkpoint)
+        err_console.print(f"{source} has no export yet: sampling its newest checkpoint, step {state['step']} "
+                          f"({CHECKPOINTS}/{checkpoint.name})", highlight=False, soft_wrap=True)
+    else:
+        path = finished_export(source)
+        tensors, state = load_tensors(path)
+        if state.get("format") != EXPORT_FORMAT:
+            raise GantoolError(f"{path} is not a gantool generator export (format {state.get('format')!r}); "
+                               "give a run directory or its generator.safetensors")
     try:
         spec = DataSpec.from_dict(state["spec"])
         name, options = str(state["generator"]), dict(state["options"])
     except (KeyError, TypeError, ValueError):
         raise GantoolError(f"{path} has incomplete export metadata (generator, options, spec); "
                            "export it again with gantool train") from None
+    require_plugin(registry, name, state.get("plugin"), path)
     generator = build_generator(registry, name, options, spec)
     try:
         generator.load_state_dict(tensors)
@@ -99,6 +113,49 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
                            "was it exported by another version of that plugin?") from None
     generator.to(device).eval()
     return LoadedGenerator(generator, spec, state, device)
+
+
+def require_plugin(registry: Registry, name: str, plugin: Any, path: Path) -> None:
+    """A generator whose plugin is no longer installed: name the package to install, as the file records it."""
+    try:
+        registry.get("generator", name)
+    except GantoolError:
+        package = plugin.get("package") if isinstance(plugin, dict) else None
+        installed = {info.package for info in registry.plugins.values() if info.error is None}
+        if not package or package == "(in-process)" or package in installed:
+            raise
+        version = f" (it was made with version {plugin['version']})" if plugin.get("version") else ""
+        raise GantoolError(f"{path} needs generator {name!r} from the package {package}, which is not installed"
+                           f"{version}: pip install {package}") from None
+
+
+def checkpoint_sampler(registry: Registry, run: RunDir, checkpoint: Path) -> tuple[dict[str, torch.Tensor],
+                                                                                    dict[str, Any]]:
+    """The sampling generator's weights in a training checkpoint, with metadata shaped like an export's."""
+    tensors, saved = load_tensors(checkpoint)
+    if saved.get("format") != CHECKPOINT_FORMAT:
+        raise GantoolError(f"{checkpoint} is not a gantool training checkpoint (format {saved.get('format')!r})")
+    config = run.read_config()
+    prefix = "ema." if any(key.startswith("ema.") for key in tensors) else "g."
+    plugin = saved.get("plugins", config.get("plugins", {})).get("gen", {})
+    state = {
+        "format": EXPORT_FORMAT, "gantool": saved.get("gantool"), "generator": plugin.get("name", config.get("gen")),
+        "options": config.get("options", {}).get("gen", {}), "step": saved.get("step"),
+        "spec": saved.get("spec") or data_spec(registry, config), "checkpoint": checkpoint.name,
+        "plugin": {key: plugin.get(key) for key in ("package", "version")}, "dataset": config.get("dataset"),
+        "noise": config.get("noise", "normal"), "ema": config.get("ema"),
+    }
+    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}, state
+
+
+def data_spec(registry: Registry, config: dict[str, Any]) -> dict[str, int]:
+    """The data spec of a run whose checkpoints predate recording it: from its dataset, built as it trained."""
+    from gantool.assembly import build_dataset
+    from gantool.options import resolve_options
+
+    component = registry.get("dataset", config.get("dataset", ""))
+    options = resolve_options(component.factory, config.get("options", {}).get("data", {}), "data")
+    return build_dataset(component, options).spec.to_dict()
 
 
 def write_export(path: Path, sampler: torch.nn.Module, parts: Parts, config: TrainConfig, step: int) -> Path:

@@ -56,7 +56,9 @@ class Discriminator(Protocol):
 
 @runtime_checkable
 class Loss(Protocol):
-    """An adversarial loss on logits. It may also define `penalty(discriminator, real, fake, labels)`."""
+    """An adversarial loss on D's outputs. It may also define `penalty(discriminator, real, fake, labels)`, and
+    `outputs_are_logits = False` when D's outputs are raw scores (hinge, Wasserstein): D(x) and D(G(z)) are then
+    shown as mean scores instead of sigmoids of them, which only mean a probability for logits."""
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Mapping[str, Tensor]:
         """Named scalars; the `loss` entry is minimised, the others (e.g. `real`, `fake`) are logged."""

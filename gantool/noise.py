@@ -7,10 +7,13 @@ import torch
 
 def draw_noise(kind: str, count: int, latent_dim: int, *, generator: torch.Generator,
                device: torch.device | str = "cpu") -> torch.Tensor:
-    """`normal`: standard normal; `uniform`: uniform on [-1, 1]. Drawn on `generator`'s device."""
+    """`normal`: standard normal; `uniform`: uniform on [-1, 1); `uniform01`: uniform on [0, 1) (torch.rand, as
+    some tutorials draw it). Drawn on `generator`'s device."""
     shape = (count, latent_dim)
     if kind == "uniform":
         z = torch.rand(shape, generator=generator, device=generator.device).mul_(2).sub_(1)
+    elif kind == "uniform01":
+        z = torch.rand(shape, generator=generator, device=generator.device)
     else:
         z = torch.randn(shape, generator=generator, device=generator.device)
     return z.to(device)

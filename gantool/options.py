@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, did_you_mean
 from gantool.kinds import PREFIXES
 
 
@@ -87,7 +87,8 @@ def parse_set_arguments(values: Iterable[str]) -> dict[str, dict[str, str]]:
         if not sep or not dot or not name:
             raise GantoolError(f"--set {value!r} is not KIND.KEY=VALUE; write e.g. --set gen.depth=32")
         if kind not in result:
-            raise GantoolError(f"--set {value!r}: unknown kind {kind!r}; use one of {', '.join(PREFIXES)}")
+            raise GantoolError(f"--set {value!r}: unknown kind {kind!r}{did_you_mean(kind, PREFIXES)}; use one of "
+                               f"{', '.join(PREFIXES)}")
         result[kind][name.replace("-", "_")] = raw
     return result
 
@@ -98,7 +99,8 @@ def resolve_options(factory: Callable[..., Any], raw: Mapping[str, Any], where: 
     unknown = sorted(set(raw) - set(specs))
     if unknown:
         known = ", ".join(specs) or "none"
-        raise GantoolError(f"{where} has no option {unknown[0]!r}; its options are: {known}")
+        raise GantoolError(f"{where} has no option {unknown[0]!r}{did_you_mean(unknown[0], specs)}; its options are: "
+                           f"{known}")
     resolved = {}
     for name, spec in specs.items():
         if name in raw:

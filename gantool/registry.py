@@ -7,7 +7,6 @@ down. GANTOOL_LOAD_PLUGINS=a,b loads only the named third-party distributions; b
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import warnings
@@ -19,7 +18,7 @@ from typing import Any
 import pluggy
 
 from gantool import hookspecs
-from gantool.errors import GantoolError, GantoolWarning
+from gantool.errors import GantoolError, GantoolWarning, did_you_mean
 from gantool.kinds import BY_NAME, KINDS
 
 ENTRY_POINT_GROUP = "gantool"
@@ -82,7 +81,10 @@ class Registry:
     def load_entry_points(self) -> None:
         """Load every allowed plugin of the `gantool` entry-point group, isolating failures."""
         allowed = _allowed_distributions()
-        for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+        if allowed is not None:
+            _warn_unmatched(allowed, {ep.dist.metadata["Name"] for ep in entry_points if ep.dist is not None})
+        for entry_point in entry_points:
             dist = entry_point.dist
             package = dist.metadata["Name"] if dist is not None else "unknown"
             version = dist.version if dist is not None else "unknown"
@@ -129,16 +131,29 @@ class Registry:
         return info
 
     def register_commands(self, app: Any) -> None:
-        """Let plugins add subcommands, the built-ins first; a failing plugin is reported, not fatal.
+        """Let plugins add subcommands, the built-ins first, then the others by plugin name; a failing plugin is
+        reported, not fatal. A command may not take the name of a built-in one or of another plugin's: the
+        plugin that adds it is skipped with the reason, and the command already there is kept.
 
         A hook may take `app` alone, or also `registry` (a function returning this registry)."""
         arguments = {"app": app, "registry": lambda: self}
+        owners: dict[str, PluginInfo | None] = {name: None for name in _command_names(app)}  # None: gantool's own
         impls = self.manager.hook.register_commands.get_hookimpls()
-        for impl in sorted(impls, key=lambda impl: self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION):
+        for impl in sorted(impls, key=lambda impl: (self.plugins[impl.plugin_name].package != BUILTIN_DISTRIBUTION,
+                                                    impl.plugin_name)):
+            info = self.plugins[impl.plugin_name]
+            before = len(app.registered_commands), len(app.registered_groups)
             try:
                 impl.function(**{name: arguments[name] for name in impl.argnames})
+                added = _command_names(app, *before)
+                _check_command_names(added, owners)
             except (Exception, SystemExit) as exc:
-                self._fail(self.plugins[impl.plugin_name], f"register_commands failed: {type(exc).__name__}: {exc}")
+                del app.registered_commands[before[0]:], app.registered_groups[before[1]:]  # none of its commands
+                error = str(exc) if isinstance(exc, GantoolError) else f"{type(exc).__name__}: {exc}"
+                self._fail(info, f"register_commands failed: {error}")
+                continue
+            owners |= dict.fromkeys(added, info)
+            info.provides.extend(f"command:{name}" for name in added)
 
     def _fail(self, info: PluginInfo, error: str) -> None:
         info.error = error
@@ -168,11 +183,37 @@ class Registry:
             owners = " and ".join(f"{c.plugin.package} ({c.qualified_name})" for c in matches)
             raise GantoolError(f"{kind} {short!r} is registered by {owners}; choose one with the qualified name")
         known = self.names(kind)
-        close = difflib.get_close_matches(short, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(short, known)
         listing = ", ".join(known) or "none installed"
         raise GantoolError(f"unknown {kind} {name!r}{hint}; known {BY_NAME[kind].plural}: {listing} "
                            "(see gantool list-plugins)")
+
+
+def _command_names(app: Any, commands_from: int = 0, groups_from: int = 0) -> list[str]:
+    """The names of the subcommands (and named groups) a Typer app holds, from the given list positions on."""
+    from typer.main import get_command_name
+
+    names = [command.name or get_command_name(command.callback.__name__)
+             for command in app.registered_commands[commands_from:]]
+    for group in app.registered_groups[groups_from:]:
+        name = group.name if isinstance(group.name, str) else group.typer_instance.info.name
+        names += [name] if isinstance(name, str) else _command_names(group.typer_instance)
+    return names
+
+
+def _check_command_names(added: list[str], owners: dict[str, PluginInfo | None]) -> None:
+    """Refuse a command name that is taken: by gantool's own commands, another plugin's, or twice by one plugin."""
+    for index, name in enumerate(added):
+        if name in added[:index]:
+            raise GantoolError(f"it adds two commands named {name!r}; the plugin's authors must rename one")
+        if name not in owners:
+            continue
+        owner = owners[name]
+        if owner is None or owner.package == BUILTIN_DISTRIBUTION:
+            raise GantoolError(f"its command {name!r} would replace gantool's own {name!r}; the plugin's authors "
+                               "must rename it")
+        raise GantoolError(f"its command {name!r} is already added by plugin {owner.name!r} ({owner.package}); "
+                           "uninstall one of the two, or ask their authors to rename it")
 
 
 def _check_name(name: str) -> str:
@@ -186,6 +227,15 @@ def _allowed_distributions() -> set[str] | None:
     if value is None:
         return None
     return {_normalize(part) for part in value.split(",") if part.strip()}
+
+
+def _warn_unmatched(allowed: set[str], installed: set[str]) -> None:
+    """One warning per GANTOOL_LOAD_PLUGINS name that no installed plugin distribution has, with the closest."""
+    names = {_normalize(package): package for package in installed}
+    for wanted in sorted(allowed - set(names)):
+        listing = ", ".join(sorted(names.values())) or "none"
+        warnings.warn(f"GANTOOL_LOAD_PLUGINS names {wanted!r}, which is no installed plugin distribution"
+                      f"{did_you_mean(wanted, names)}; installed: {listing}", PluginWarning, stacklevel=3)
 
 
 def _normalize(distribution: str) -> str:

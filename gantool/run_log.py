@@ -1,10 +1,11 @@
-"""Where a run's numbers go: one JSON line each in metrics.jsonl (rank 0 only), TensorBoard scalars with
---tensorboard, and the progress display."""
+"""Where a run's numbers go: one JSON line each in metrics.jsonl (rank 0 only), TensorBoard (scalars, sample
+grids and the run's settings) with --tensorboard, and the progress display."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,13 +17,14 @@ from gantool.rundir import RunDir
 class RunLog:
     """Open for the length of a run (`with RunLog(...) as log`); every write is flushed at once."""
 
-    def __init__(self, run: RunDir, display: TrainingDisplay, *, writes: bool, tensorboard: bool) -> None:
+    def __init__(self, run: RunDir, display: TrainingDisplay, *, writes: bool, tensorboard: bool,
+                 hparams: Mapping[str, Any] | None = None) -> None:
         self.path = run.metrics if writes else Path(os.devnull)
         self.display, self.tensorboard = display, None
         if tensorboard and writes:
             from gantool.tensorboard_log import TensorBoardLog
 
-            self.tensorboard = TensorBoardLog(run.path)
+            self.tensorboard = TensorBoardLog(run.path, hparams)
 
     def __enter__(self) -> RunLog:
         self.file = self.path.open("a", encoding="utf-8")
@@ -39,6 +41,11 @@ class RunLog:
         self.file.flush()
         if self.tensorboard is not None:
             self.tensorboard.write(step, values)
+
+    def sample_grid(self, step: int, grid: Path) -> None:
+        """A fixed-noise sample grid written at `step` (shown in TensorBoard with --tensorboard)."""
+        if self.tensorboard is not None:
+            self.tensorboard.write_grid(step, grid)
 
     def metrics(self, step: int, epoch: int, values: dict[str, float]) -> None:
         """One logged line of training metrics (means since the last line)."""

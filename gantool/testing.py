@@ -19,6 +19,7 @@ import subprocess
 import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from importlib import import_module
 from typing import Any
 
 import torch
@@ -29,6 +30,7 @@ from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.options import OptionSpec, _convert, convert_value, option_specs, resolve_options
 from gantool.registry import Registry
 
+BUILTIN_PLUGIN = "gantool_builtins.plugin"  # gantool's own commands come from it
 DEFAULT_SPECS = (DataSpec(1, 28, 28), DataSpec(3, 32, 32, num_classes=10))
 # Autograd nodes that only reshape: a sigmoid hidden behind them is still a sigmoid on the output.
 _RESHAPE_NODES = ("View", "Reshape", "UnsafeView", "Squeeze", "Unsqueeze", "Flatten", "Select", "Clone", "Alias")
@@ -384,10 +386,13 @@ def check_plugin(plugin: object, *, specs: Iterable[DataSpec] = DEFAULT_SPECS,
     """
     registry = Registry()
     info = registry.add_plugin(plugin, "plugin-under-test")
+    if info.error is None:
+        add_commands(registry, beside_builtins=plugin is not import_module(BUILTIN_PLUGIN))
     if info.error:
         _fail(f"the plugin failed to register: {info.error}")
     if not info.provides:
-        _fail("the plugin registers nothing; implement register_generators, register_losses, ... with @hookimpl")
+        _fail("the plugin registers nothing; implement register_generators, register_losses, ..., register_commands "
+              "with @hookimpl")
     options = options or {}
     unknown = sorted(set(options) - {c.name for kind in registry.components.values() for c in kind})
     if unknown:
@@ -419,6 +424,24 @@ def check_plugin(plugin: object, *, specs: Iterable[DataSpec] = DEFAULT_SPECS,
     for component in registry.components["dataset"] if datasets else ():
         check_dataset(component.factory, options.get(component.name))
     return registry
+
+
+def add_commands(registry: Registry, *, beside_builtins: bool = True) -> None:
+    """Let the registry's plugins add their commands (beside gantool's own, as in the CLI): a name that clashes
+    with a built-in command marks the plugin failed, with the reason."""
+    import warnings
+
+    import typer
+
+    from gantool.commands import add_builtin_commands
+    from gantool.registry import PluginWarning
+
+    app = typer.Typer()
+    if beside_builtins:
+        add_builtin_commands(app, lambda: registry)
+    with warnings.catch_warnings():  # the failure is reported by the check itself
+        warnings.simplefilter("ignore", PluginWarning)
+        registry.register_commands(app)
 
 
 def _split_options(name: str, given: Mapping[str, Any], *factories: Callable[..., Any] | None) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ from gantool.stopping import Patience
 if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation
 
-SAMPLE_COUNT = 64
+SAMPLE_COUNT = 64  # images in an unconditional sample grid, unless --sample-count says otherwise
+CLASS_ROW = 8  # images in each class row of a conditional one
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Trainer:
         self.G = parts.generator.to(self.device)
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
+        self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -73,7 +75,8 @@ class Trainer:
         self.stopped_early = False
         self.noise = torch.Generator(device=self.device).manual_seed(self.cluster.seed(config.seed + 1))
         self.source = BatchSource(parts.data, config.batch_size, self.device, config.seed,
-                                  rank=self.cluster.rank, world_size=self.cluster.world_size)
+                                  rank=self.cluster.rank, world_size=self.cluster.world_size,
+                                  replacement=config.replacement)
         self.steps_per_epoch = self.source.steps_per_epoch
         total = config.epochs * self.steps_per_epoch
         self.total_steps = min(total, config.max_steps) if config.max_steps else total
@@ -82,9 +85,20 @@ class Trainer:
         self.health = HealthMonitor(self.total_steps)
         self.last_checkpoint: Path | None = None
         fixed = torch.Generator().manual_seed(config.seed + 3)
-        self.sample_labels = grid_labels(self.num_classes, 8, self.device) if self.num_classes else None
-        count = len(self.sample_labels) if self.sample_labels is not None else SAMPLE_COUNT
-        self.sample_z = draw_noise(config.noise, count, self.G.latent_dim, generator=fixed, device=self.device)
+        if self.num_classes:  # one row per class, every row from the same noise, so rows differ by label alone
+            self.sample_row = config.sample_count or CLASS_ROW
+            self.sample_labels = grid_labels(self.num_classes, self.sample_row, self.device)
+            row = draw_noise(config.noise, self.sample_row, self.G.latent_dim, generator=fixed, device=self.device)
+            self.sample_z = row.repeat(self.num_classes, 1)
+        else:
+            self.sample_row, self.sample_labels = None, None
+            self.sample_z = draw_noise(config.noise, config.sample_count or SAMPLE_COUNT, self.G.latent_dim,
+                                       generator=fixed, device=self.device)
+
+    @property
+    def finished(self) -> bool:
+        """Nothing is left to train: the step budget is spent, or --patience stopped the run."""
+        return self.step >= self.total_steps or (self.patience is not None and self.patience.exhausted)
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -95,7 +109,8 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
-        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard)
+        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
+                     hparams=self.hparams())
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 for real, labels in self.source.batches(self.epoch, self.position):
@@ -131,9 +146,16 @@ class Trainer:
             self.health.check_metrics(self.step, values, self.last_checkpoint)
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
-            self.save_samples(self.run.sample_grid(self.step))
+            log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
+
+    def hparams(self) -> dict[str, Any]:
+        """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
+        settings = {key: value for key, value in self.config.to_toml_dict().items() if key != "options"}
+        parts = {f"{kind}.{key}": value for kind, options in self.parts.options_config().items()
+                 for key, value in options.items()}
+        return settings | parts
 
     def after_epoch(self, meter: StepMeter, display: TrainingDisplay) -> None:
         """Report the epoch, step the learning-rate decay, and apply --patience; then start the next epoch."""
@@ -144,6 +166,9 @@ class Trainer:
         self.sched_d.step()
         finished = self.epoch
         self.epoch, self.position = self.epoch + 1, 0
+        if self.epoch in self.config.lr_decay_epochs:
+            display.message(f"learning rates x{self.config.lr_decay_factor:g} from epoch {self.epoch}: G "
+                            f"{self.opt_g.param_groups[0]['lr']:.3g}, D {self.opt_d.param_groups[0]['lr']:.3g}")
         if self.evaluation is None:  # with --eval-every, patience follows the evaluations instead
             self.watch(self.epoch_score(values), finished, "epoch(s)", display)
 
@@ -206,26 +231,30 @@ class Trainer:
             observe(real_logits.detach())
 
         if g_turn:
-            g_loss = self.generator_steps(fake, fake_labels)
+            g_loss = self.generator_steps(z, fake, fake_labels)
         else:  # no G update this call: log G's loss against the D it faced
             with torch.no_grad():
                 g_loss = self.loss.generator_loss(fake_logits.detach())
 
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
+            real_out, fake_out = real_logits.detach(), fake_logits.detach()
+            if self.outputs_are_logits:  # D(x) as D's probability that x is real; raw scores are shown as they are
+                real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
             return torch.stack([
                 d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach().float(), torch.sigmoid(real_logits.detach()).mean(),
-                torch.sigmoid(fake_logits.detach()).mean(),
+                g_loss.detach().float(), real_out.mean(), fake_out.mean(),
             ])
 
-    def generator_steps(self, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
-        """--g-steps G updates: the first reuses the D step's fakes, each later one draws fresh noise
-        (the G that made the first batch has changed). Returns the last G loss."""
+    def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """--g-steps G updates: the first reuses the D step's fakes, each later one regenerates them (the G that
+        made the first batch has changed) from fresh noise, or with --g-steps-noise same from the D step's `z`.
+        Returns the last G loss."""
         self.D.requires_grad_(False)  # D's weights need no gradients during the G step
         for index in range(self.config.g_steps):
             if index:
-                z, fake_labels = self._noise_batch(len(fake))
+                if self.config.g_steps_noise == "fresh":
+                    z, fake_labels = self._noise_batch(len(fake))
                 with self.autocast():
                     fake = self._augmented(self.G(z, fake_labels))
             with self.autocast():
@@ -267,7 +296,7 @@ class Trainer:
             images = sampler(self.sample_z, self.sample_labels)
         sampler.train()
         self.health.check_samples(self.step, images, self.last_checkpoint)
-        return save_grid(images, path, nrow=8)
+        return save_grid(images, path, nrow=self.sample_row)
 
     def save_plots(self) -> None:
         """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from gantool.signals import StopRequest
 
 Callback = Callable[[int, dict[str, float]], None]
-# What may change when a run is resumed: its length; everything else is the saved run's.
-RESUMABLE = ("epochs", "max_steps")
+# The saved settings a resumed run may change: the step budget, to train further, and where it runs.
+RESUMABLE = ("epochs", "max_steps", "device")
 
 
 @dataclass
@@ -79,7 +79,7 @@ class CallbackDisplay(TrainingDisplay):
 
 
 def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> TrainConfig:
-    """The saved config of the run being resumed; only --epochs and --max-steps may extend it."""
+    """The saved config of the run being resumed, with the RESUMABLE settings given."""
     run = RunDir(resume)
     run.check_resume_source()
     saved = TrainConfig.from_toml_dict(read_config_file(run.config), str(run.config))
@@ -146,6 +146,7 @@ def _train_in(
 
     from gantool.assembly import build_parts, warn_left_out
     from gantool.checkpoint import atomic_write_text, write_error
+    from gantool.consoles import err_console
     from gantool.distributed import broadcast_text, wait_for_all
     from gantool.signals import TrainingInterrupted, TrainingStopped, stop_message
     from gantool.trainer import Trainer
@@ -191,6 +192,20 @@ def _train_in(
     trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
+        if trainer.finished and run.finished:  # nothing to resume: the run's folder, as a finished resume always did
+            if cluster.is_main and not quiet:
+                how = (
+                    f"--patience stopped it at step {trainer.step}"
+                    if trainer.step < trainer.total_steps
+                    else f"step {trainer.step} of {trainer.total_steps}; give a larger --max-steps or --epochs to "
+                    "train it further"
+                )
+                err_console.print(
+                    f"{run.path} has already finished, so there is nothing to resume ({how})",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            return RunOutcome(run.path, run.export, run.sample_grid(None), trainer.step, cluster.is_main)
     record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
     if cluster.is_main:
         atomic_write_text(run.config, tomli_w.dumps(record))
@@ -264,7 +279,7 @@ def train(
     fields, e.g. max_steps=3, options={"gen": {"depth": 8}}) and defaults.
 
     `config`: a TOML file (a run's config.toml works) that the keyword arguments override; `resume`: a run
-    directory to continue (only epochs and max_steps may change). Silent unless `progress`; `callback(step,
+    directory to continue (only epochs, max_steps and device may change). Silent unless `progress`; `callback(step,
     metrics)` sees every logged line. A stop leaves a checkpoint and raises KeyboardInterrupt."""
     from gantool.registry import load_registry
     from gantool.signals import TrainingInterrupted

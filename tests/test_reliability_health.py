@@ -88,7 +88,7 @@ def test_non_finite_loss_stops_with_exit_3_keeping_the_last_good_checkpoint(cli,
     tensors, state = load_tensors(checkpoint)  # refuses non-finite tensors, so this proves it is good
     assert state["step"] == 3
     assert not (run_dir / "generator.safetensors").exists()
-    resumed = cli("train", "--resume", str(run_dir), "--loss", "bce", "--max-steps", "3", extra_plugins=PLUGINS)
+    resumed = cli("train", "--resume", str(run_dir), "--max-steps", "3", extra_plugins=PLUGINS)
     assert resumed.code == 0, resumed.err
 
 

@@ -175,7 +175,7 @@ def test_bf16_training_step_runs_and_keeps_fp32_weights(tmp_path):
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"betas_g": [0.5]}, "betas-g"), ({"ema": 1.5}, "--ema"), ({"lr_decay_epochs": [40, 30]}, "increasing"),
-    ({"precision": "fp16"}, "fp32 or bf16"), ({"noise": "gauss"}, "normal or uniform"),
+    ({"precision": "fp16"}, "fp32 or bf16"), ({"noise": "gauss"}, "normal, uniform or uniform01"),
 ])
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(GantoolError, match=message):

@@ -41,7 +41,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         seed: Annotated[int, typer.Option(help="Seed of the noise; the same seed draws the same images.")] = 0,
         label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         per_class: Annotated[bool, typer.Option(
-            "--per-class", help="Draw NUM images of every class, one grid row per class (conditional generators).",
+            "--per-class", help=(
+                "Draw NUM images of every class, one grid row per class, from the same NUM noise vectors in every "
+                "row (conditional generators).")
         )] = False,
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
     ) -> None:
@@ -66,7 +68,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             labels = torch.arange(loaded.num_classes).repeat_interleave(num)
         else:
             labels = loaded.labels_for(num, label, torch.Generator().manual_seed(seed + 1))
-        count = num * loaded.num_classes if per_class else num
-        images = loaded.sample(loaded.noise(count, seed), labels)
+        # --per-class: the same NUM noise vectors in every class row, so rows differ by the label alone
+        z = loaded.noise(num, seed).repeat(loaded.num_classes, 1) if per_class else loaded.noise(num, seed)
+        images = loaded.sample(z, labels)
         write_images(images, None if labels is None else labels.cpu(), out, format_, nrow=num if per_class else None)
         print(out)

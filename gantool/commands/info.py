@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gantool.errors import GantoolError, one_of
-from gantool.kinds import KINDS
+from gantool.errors import GantoolError, did_you_mean, one_of
+from gantool.kinds import KINDS, PartKind
 from gantool.registry import Registry
 
 
@@ -39,10 +39,14 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
         from gantool.options import option_specs
 
-        found = [kind for kind in KINDS if name.rpartition(":")[2] in registry().names(kind.name)]
+        asked = name
+        if not _kinds_named(registry(), name):  # names are lower case: DCGAN means dcgan
+            name = name.lower()
+        found = _kinds_named(registry(), name)
         if not found:
             every = sorted({n for kind in KINDS for n in registry().names(kind.name)})
-            raise GantoolError(f"no component is named {name!r}; installed: {', '.join(every)}")
+            raise GantoolError(f"no component is named {asked!r}{did_you_mean(asked.rpartition(':')[2], every)}; "
+                               f"installed: {', '.join(every)}")
         for kind in found:
             component = registry().get(kind.name, name)
             table = Table(title=f"{kind.name} {component.name} ({component.plugin.package} {component.plugin.version})",
@@ -58,6 +62,11 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                 help_text = f"{spec.help} [{bounds}]" if bounds else spec.help
                 table.add_row(f"{kind.prefix}.{spec.name}", spec.type_name(), default, help_text)
             out_console.print(table)
+
+
+def _kinds_named(registry: Registry, name: str) -> list[PartKind]:
+    """The kinds that have a component called `name` (or `plugin:name`)."""
+    return [kind for kind in KINDS if name.rpartition(":")[2] in registry.names(kind.name)]
 
 
 def as_typed(value: object) -> object:

@@ -11,8 +11,12 @@ from typing import Any
 
 import typer
 
-from gantool.commands.train_options import resolve_config, train_parameters
+from gantool.commands.train_options import INVOCATION, resolve_config, train_parameters
+from gantool.config import TrainConfig, flag
+from gantool.errors import GantoolError
 from gantool.registry import Registry
+from gantool.rundir import RunDir
+from gantool.training import RESUMABLE, resumed_config, run_training
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
@@ -27,12 +31,13 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
         from gantool.consoles import err_console
         from gantool.signals import TrainingInterrupted
-        from gantool.training import resumed_config, run_training
 
         given = {name for name in ctx.params if ctx.get_parameter_source(name).name == "COMMANDLINE"}
-        config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
         if resume is not None:
+            refuse_fixed_settings(resume, given)
             config = resumed_config(resume, settings, given)
+        else:
+            config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
         try:
             outcome = run_training(config, registry(), out=out, resume=resume, quiet=quiet)
         except TrainingInterrupted as stopped:
@@ -46,3 +51,18 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     train.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     train.__annotations__ = {param.name: param.annotation for param in parameters}
     app.command()(train)
+
+
+def refuse_fixed_settings(resume: Path, given: set[str]) -> None:
+    """A resumed run keeps the settings it was started with: refuse, in one line, any other one given with it
+    (they used to be dropped without a word), and say which ones a resumed run takes."""
+    named = {"config_file": "--config", "set_": "--set", "out": "--out"}
+    fixed = [name for name in given if name in named or (name in TrainConfig.__dataclass_fields__
+                                                         and name not in RESUMABLE)]
+    if not fixed:
+        return
+    allowed = [flag(name) for name in (*RESUMABLE, *INVOCATION) if name not in named and name != "resume"]
+    raise GantoolError(f"--resume continues {resume} with the settings it was started with, so "
+                       f"{', '.join(sorted(named.get(name, flag(name)) for name in fixed))} cannot be given with it; "
+                       f"a resumed run takes only {', '.join(allowed)} (to change the others, start a new run from "
+                       f"its settings: gantool train --config {RunDir(resume).config} ...)")

@@ -18,6 +18,17 @@ MLPHidden1 = Annotated[int, Option("body=mlp: units of the first hidden layer", 
 SpectralNorm = Annotated[bool, Option("spectrally normalise every layer (Miyato et al., 2018) instead of batch norm; "
                                       "pairs well with --loss hinge")]
 MLPHidden2 = Annotated[int, Option("body=mlp: units of the second hidden layer", min=1, max=65536)]
+Init = Annotated[Literal["auto", "normal-0.02", "pytorch"], Option(
+    "weight init: normal-0.02 (conv and linear weights N(0, 0.02), norm scales N(1, 0.02), biases 0, as DCGAN); "
+    "pytorch (torch's layer defaults); auto: normal-0.02 for DCGAN-shaped layers, pytorch for fully connected ones")]
+Slope = Annotated[float, Option("negative slope of the LeakyReLU activations; 0 is ReLU (Keras' default is 0.3)",
+                                min=0.0, max=1.0)]
+BatchNorm = Annotated[bool, Option("batch norm after each hidden linear layer (before the activation)")]
+GenBranch = Annotated[int, Option("body=mlp: units of separate noise and label layers (each with batch norm) "
+                                  "joined before the hidden layers; 0 joins noise and label directly", min=0,
+                                  max=65536)]
+DiscBranch = Annotated[int, Option("body=mlp: units of separate image and label layers (LeakyReLU(0.2)) joined "
+                                   "before the hidden layers; 0 joins image and label directly", min=0, max=65536)]
 # cgan's defaults were measured on mnist5k (20 epochs, batch 64, lr 2e-4 for both): the conv body at depth 48
 # reached label accuracy 0.84-0.86 over three seeds in about 3 minutes on 2 cores, the MLP body stopped near
 # 0.73; with today's G rate of 4e-4 the default run reaches 0.871 (see docs/evaluation.md).
@@ -28,11 +39,12 @@ def dcgan_generator(
     *,
     latent_dim: LatentDim = 100,
     depth: Annotated[int, Option("channels of the last hidden layer; doubled at each coarser one", min=1)] = 64,
+    init: Init = "auto",
 ):
     """DCGAN generator (Radford et al., 2016): transposed convolutions up from 4x4 (7x7 for 28x28)."""
     from gantool_builtins.nets.dcgan import DCGANGenerator
 
-    return DCGANGenerator(spec, latent_dim=latent_dim, depth=depth)
+    return DCGANGenerator(spec, latent_dim=latent_dim, depth=depth, init=_scheme(init, "normal-0.02"))
 
 
 def dcgan_discriminator(
@@ -40,26 +52,36 @@ def dcgan_discriminator(
     *,
     depth: Annotated[int, Option("channels of the first layer; doubled at each coarser one", min=1)] = 64,
     spectral_norm: SpectralNorm = False,
+    init: Init = "auto",
 ):
     """DCGAN discriminator: strided convolutions down, batch norm, LeakyReLU(0.2), one logit out."""
     from gantool_builtins.nets.dcgan import DCGANDiscriminator
 
-    return DCGANDiscriminator(spec, depth=depth, spectral_norm=spectral_norm)
+    return DCGANDiscriminator(spec, depth=depth, spectral_norm=spectral_norm, init=_scheme(init, "normal-0.02"))
 
 
-def mlp_generator(spec: DataSpec, *, latent_dim: LatentDim = 100, hidden1: Hidden1 = 256, hidden2: Hidden2 = 512):
-    """Fully connected generator: two hidden layers with batch norm and LeakyReLU(0.2), tanh out; any image size."""
+def mlp_generator(spec: DataSpec, *, latent_dim: LatentDim = 100, hidden1: Hidden1 = 256, hidden2: Hidden2 = 512,
+                  slope: Slope = 0.2, init: Init = "auto"):
+    """Fully connected generator: two hidden layers with batch norm and LeakyReLU, tanh out; any image size."""
     from gantool_builtins.nets.mlp import MLPGenerator
 
-    return MLPGenerator(spec, latent_dim=latent_dim, hidden=(hidden1, hidden2))
+    return MLPGenerator(spec, latent_dim=latent_dim, hidden=(hidden1, hidden2), slope=slope,
+                        init=_scheme(init, "pytorch"))
 
 
 def mlp_discriminator(spec: DataSpec, *, hidden1: Hidden1 = 512, hidden2: Hidden2 = 256,
-                      spectral_norm: SpectralNorm = False):
-    """Fully connected discriminator on the flattened image: two hidden layers with LeakyReLU(0.2), one logit."""
+                      spectral_norm: SpectralNorm = False, batch_norm: BatchNorm = False, slope: Slope = 0.2,
+                      init: Init = "auto"):
+    """Fully connected discriminator on the flattened image: two hidden layers with LeakyReLU, one logit."""
     from gantool_builtins.nets.mlp import MLPDiscriminator
 
-    return MLPDiscriminator(spec, hidden=(hidden1, hidden2), spectral_norm=spectral_norm)
+    return MLPDiscriminator(spec, hidden=(hidden1, hidden2), spectral_norm=spectral_norm, slope=slope,
+                            batch_norm=batch_norm, init=_scheme(init, "pytorch"))
+
+
+def _scheme(init: str, auto: str) -> str:
+    """The init scheme `init` names, `auto` being the architecture's own."""
+    return auto if init == "auto" else init
 
 
 def _labelled(spec: DataSpec) -> None:
@@ -77,13 +99,17 @@ def cgan_generator(
     depth: Depth = 48,
     hidden1: MLPHidden1 = 512,
     hidden2: MLPHidden2 = 1024,
+    branch: GenBranch = 0,
+    slope: Annotated[float, Option("body=mlp: negative slope of the LeakyReLU activations; 0 is ReLU", min=0.0,
+                                   max=1.0)] = 0.2,
+    init: Init = "auto",
 ):
     """Conditional generator (Mirza & Osindero, 2014): the label joins the noise; a DCGAN or MLP body."""
     _labelled(spec)
     from gantool_builtins.nets.cgan import CGANGenerator
 
     return CGANGenerator(spec, latent_dim=latent_dim, embedding=label_embedding, body=body,
-                         hidden=(hidden1, hidden2), depth=depth)
+                         hidden=(hidden1, hidden2), depth=depth, branch=branch, slope=slope, init=init)
 
 
 def cgan_discriminator(
@@ -99,13 +125,20 @@ def cgan_discriminator(
     conditioning: Annotated[Literal["input", "projection"], Option(
         "input: the label code joins the image; projection: a class embedding's inner product with D's last "
         "features is added to the logit (Miyato & Koyama, 2018)")] = "input",
+    branch: DiscBranch = 0,
+    batch_norm: Annotated[bool, Option("body=mlp: batch norm after each hidden linear layer")] = False,
+    init: Init = "auto",
 ):
     """Conditional discriminator: the label joins the image (as constant channels for conv, input units for mlp)."""
     _labelled(spec)
+    if branch and conditioning == "projection":
+        raise GantoolError("disc.branch joins a label branch to the input, which conditioning=projection does "
+                           "not use; set disc.branch=0 or disc.conditioning=input")
     from gantool_builtins.nets.cgan import CGANDiscriminator
 
     return CGANDiscriminator(spec, embedding=label_embedding, body=body, hidden=(hidden1, hidden2),
-                             dropout=dropout, depth=depth, spectral_norm=spectral_norm, conditioning=conditioning)
+                             dropout=dropout, depth=depth, spectral_norm=spectral_norm, conditioning=conditioning,
+                             branch=branch, batch_norm=batch_norm, init=init)
 
 
 GENERATORS = {"dcgan": dcgan_generator, "mlp": mlp_generator, "cgan": cgan_generator}

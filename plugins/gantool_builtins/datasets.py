@@ -9,7 +9,19 @@ from gantool.options import Option
 ImageSize = Annotated[int, Option("resize images to this side length (square)", min=4, max=1024)]
 Root = Annotated[Path, Option("folder that holds the data set's folder (relative to the current directory)")]
 Download = Annotated[bool, Option("download the files into root when they are missing (needs the network)")]
-Train = Annotated[bool, Option("the training images; false: the test images")]
+Train = Annotated[bool, Option("false: the test images (the older spelling of split=test, kept so existing runs load)")]
+Split = Annotated[Literal["train", "test", "all"], Option("which images: the training set, the test set, or all: "
+                                                          "both merged into one")]
+
+
+def _split(split: str, train: bool) -> str:
+    """The split named by `split`, or by the older `train=false`; refusing the two when they disagree."""
+    if train:
+        return split
+    if split == "all":
+        raise GantoolError("data.train=false (the test images) and data.split=all disagree; give only "
+                           "--set data.split=test or --set data.split=all")
+    return "test"
 
 
 def mnist5k(
@@ -30,28 +42,29 @@ def mnist5k(
     return load_mnist5k(image_size=image_size, classes=classes, split=split)
 
 
-def mnist(*, root: Root = Path("data"), download: Download = False, train: Train = True,
+def mnist(*, root: Root = Path("data"), download: Download = False, split: Split = "train", train: Train = True,
           image_size: ImageSize = 28):
     """MNIST digits (60,000 train, 10,000 test) from idx files under ROOT/MNIST/raw; loaded into memory."""
     from gantool_builtins.data_sources.idx import load_idx_set
 
-    return load_idx_set("mnist", root=root, download=download, train=train, image_size=image_size)
+    return load_idx_set("mnist", root=root, download=download, split=_split(split, train), image_size=image_size)
 
 
-def fashion_mnist(*, root: Root = Path("data"), download: Download = False, train: Train = True,
-                  image_size: ImageSize = 28):
+def fashion_mnist(*, root: Root = Path("data"), download: Download = False, split: Split = "train",
+                  train: Train = True, image_size: ImageSize = 28):
     """Fashion-MNIST clothing (Zalando; 60,000 train, 10,000 test) from idx files under ROOT/FashionMNIST/raw."""
     from gantool_builtins.data_sources.idx import load_idx_set
 
-    return load_idx_set("fashion-mnist", root=root, download=download, train=train, image_size=image_size)
+    return load_idx_set("fashion-mnist", root=root, download=download, split=_split(split, train),
+                        image_size=image_size)
 
 
-def cifar10(*, root: Root = Path("data"), download: Download = False, train: Train = True,
+def cifar10(*, root: Root = Path("data"), download: Download = False, split: Split = "train", train: Train = True,
             image_size: ImageSize = 32):
     """CIFAR-10 colour photos (Krizhevsky; 50,000 train, 10,000 test), binary version, no pickles."""
     from gantool_builtins.data_sources.cifar import load_cifar10
 
-    return load_cifar10(root=root, download=download, train=train, image_size=image_size)
+    return load_cifar10(root=root, download=download, split=_split(split, train), image_size=image_size)
 
 
 def image_folder(
@@ -59,8 +72,10 @@ def image_folder(
     root: Annotated[Path, Option("folder of images, searched recursively (hidden files and folders skipped)")],
     pattern: Annotated[tuple[str, ...], Option("file name globs to use, comma-separated, any case")] = (
         "*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif", "*.webp", "*.tif", "*.tiff"),
-    image_size: Annotated[int, Option("resize the shorter side to this, then crop the centre square",
-                                      min=4, max=1024)] = 64,
+    image_size: Annotated[int, Option("side of the square images (see resize)", min=4, max=1024)] = 64,
+    resize: Annotated[Literal["crop", "squash"], Option(
+        "crop: resize the shorter side to image_size and crop the centre square; squash: resize the whole image to "
+        "the square, changing its aspect ratio")] = "crop",
     channels: Annotated[Literal[1, 3], Option("1: greyscale, 3: RGB")] = 3,
     labels: Annotated[bool, Option("label each image by its sub-folder of root (sorted names: 0, 1, ...)")] = False,
     memory_mb: Annotated[int, Option("decode into memory when the images take at most this; else per batch",
@@ -68,11 +83,11 @@ def image_folder(
     on_bad_image: Annotated[Literal["skip", "fail"], Option(
         "a file that does not decode: leave it out with a warning, or refuse to start")] = "skip",
 ):
-    """Your own images from a folder: resized, centre-cropped, checked file by file before training."""
+    """Your own images from a folder: resized (centre-cropped or squashed), checked file by file before training."""
     from gantool_builtins.data_sources.folder import load_image_folder
 
     return load_image_folder(root, pattern=pattern, image_size=image_size, channels=channels, labels=labels,
-                             memory_mb=memory_mb, on_bad_image=on_bad_image)
+                             memory_mb=memory_mb, on_bad_image=on_bad_image, squash=resize == "squash")
 
 
 DATASETS = {"mnist5k": mnist5k, "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10,

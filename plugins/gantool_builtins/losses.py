@@ -7,13 +7,15 @@ from gantool.options import Option
 R1 = Annotated[float, Option("R1 penalty weight gamma on real images (Mescheder et al., 2018); 0 is off", min=0.0)]
 R1Every = Annotated[int, Option("apply R1 on every k-th D step only, scaled by k (lazy, as in StyleGAN2)", min=1,
                                 max=1000)]
+DScale = Annotated[float, Option("multiply D's loss (real + fake) by this; 0.5 averages the two, as the PyTorch "
+                                 "DCGAN tutorials for MNIST write it", min=0.0, max=1.0)]
 
 
-def bce(*, r1: R1 = 0.0, r1_every: R1Every = 1):
+def bce(*, r1: R1 = 0.0, r1_every: R1Every = 1, d_scale: DScale = 1.0):
     """Non-saturating GAN loss on logits (Goodfellow et al., 2014): D tells real from fake, G fools D."""
     from gantool_builtins.nets.losses import BCELoss
 
-    return BCELoss(r1=r1, r1_every=r1_every)
+    return BCELoss(r1=r1, r1_every=r1_every, d_scale=d_scale)
 
 
 def smoothed_bce(
@@ -22,11 +24,12 @@ def smoothed_bce(
                                        max=0.5)] = 0.1,
     r1: R1 = 0.0,
     r1_every: R1Every = 1,
+    d_scale: DScale = 1.0,
 ):
     """bce with one-sided label smoothing (Salimans et al., 2016): real targets 1 - smoothing, fakes stay 0."""
     from gantool_builtins.nets.losses import BCELoss
 
-    return BCELoss(real_target=1.0 - smoothing, r1=r1, r1_every=r1_every)
+    return BCELoss(real_target=1.0 - smoothing, r1=r1, r1_every=r1_every, d_scale=d_scale)
 
 
 def hinge(*, r1: R1 = 0.0, r1_every: R1Every = 1):

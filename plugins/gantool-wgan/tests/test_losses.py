@@ -13,6 +13,10 @@ def test_wasserstein_critic_loss_is_fake_minus_real():
     assert wgan_gp().generator_loss(torch.tensor([-1.0, 0.0])).item() == pytest.approx(0.5)
 
 
+def test_the_critic_says_its_outputs_are_scores_not_logits():
+    assert wgan_gp().outputs_are_logits is False  # gantool shows D(x) as the mean score, not a sigmoid of it
+
+
 class Linear(nn.Module):
     """f(x) = w . x: its input gradient is w everywhere, so the penalty is weight * (|w| - 1)^2 exactly."""
 

@@ -61,9 +61,10 @@ def missing_message(root: Path, names: tuple[str, ...], absent: list[str]) -> st
             "or point --set data.root=DIR at the folder holding cifar-10-batches-bin")
 
 
-def load_cifar10(*, root: Path, download: bool, train: bool, image_size: int) -> DatasetBundle:
-    """All images of one split as one uint8 tensor (N, 3, size, size) with int64 labels."""
-    names = TRAIN_FILES if train else TEST_FILES
+def load_cifar10(*, root: Path, download: bool, split: str, image_size: int) -> DatasetBundle:
+    """All images of a split (train, test, or all: both merged) as one uint8 tensor (N, 3, size, size) with int64
+    labels."""
+    names = {"train": TRAIN_FILES, "test": TEST_FILES, "all": TRAIN_FILES + TEST_FILES}[split]
     folder = root / FOLDER
     absent = [name for name in names if not (folder / name).is_file()]
     if absent and download:
@@ -79,5 +80,4 @@ def load_cifar10(*, root: Path, download: bool, train: bool, image_size: int) ->
     images = torch.from_numpy(np.concatenate([images for images, _ in batches]))
     labels = torch.from_numpy(np.concatenate([labels for _, labels in batches]).astype(np.int64))
     pixels = resize_uint8(images, image_size)
-    split = "train" if train else "test"
     return in_memory_bundle(pixels, labels, 10, f"CIFAR-10, {len(labels):,} {split} images from {folder}")

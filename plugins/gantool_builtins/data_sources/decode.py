@@ -61,8 +61,9 @@ def open_image(path: Path) -> Image.Image:
     return image
 
 
-def decode(path: Path, size: int, channels: int) -> tuple[np.ndarray, list[str]]:
-    """(uint8 array (channels, size, size), the conversions applied), or BadImage."""
+def decode(path: Path, size: int, channels: int, squash: bool = False) -> tuple[np.ndarray, list[str]]:
+    """(uint8 array (channels, size, size), the conversions applied), or BadImage; the image is centre-cropped
+    to a square, or with `squash` resized whole (its aspect ratio changes)."""
     notes: list[str] = []
     with open_image(path) as image:
         try:
@@ -72,7 +73,8 @@ def decode(path: Path, size: int, channels: int) -> tuple[np.ndarray, list[str]]
                 image.draft(image.mode, (size, size))  # decode at the smallest scale still >= size: much faster
             image.load()
             converted = to_mode(ImageOps.exif_transpose(image), channels, notes)
-            square = ImageOps.fit(converted, (size, size), Image.Resampling.BICUBIC)
+            square = (converted.resize((size, size), Image.Resampling.BICUBIC) if squash
+                      else ImageOps.fit(converted, (size, size), Image.Resampling.BICUBIC))
         except (BadImage, MemoryError):
             raise
         except Exception as exc:  # Pillow's decoders raise many types on damaged data

@@ -82,11 +82,12 @@ def decode_threads() -> int:
     return min(8, os.cpu_count() or 1)
 
 
-def decode_all(files: list[Path], size: int, channels: int) -> Iterator[tuple[np.ndarray | None, list[str], str]]:
+def decode_all(files: list[Path], size: int, channels: int,
+               squash: bool = False) -> Iterator[tuple[np.ndarray | None, list[str], str]]:
     """(array or None, conversions, problem or "") for each file, in order, decoded on a few threads."""
     def one(path: Path) -> tuple[np.ndarray | None, list[str], str]:
         try:
-            array, notes = decode(path, size, channels)
+            array, notes = decode(path, size, channels, squash)
             return array, notes, ""
         except BadImage as bad:
             return None, [], bad.reason
@@ -98,8 +99,8 @@ def decode_all(files: list[Path], size: int, channels: int) -> Iterator[tuple[np
 class ImageFiles(Dataset):
     """(image in [-1, 1], label) decoded from its file on every access: for sets too big for memory."""
 
-    def __init__(self, files: list[Path], labels: list[int], size: int, channels: int) -> None:
-        self.files, self.labels, self.size, self.channels = files, labels, size, channels
+    def __init__(self, files: list[Path], labels: list[int], size: int, channels: int, squash: bool = False) -> None:
+        self.files, self.labels, self.size, self.channels, self.squash = files, labels, size, channels, squash
 
     def __len__(self) -> int:
         return len(self.files)
@@ -115,7 +116,7 @@ class ImageFiles(Dataset):
 
     def load(self, index: int) -> tuple[torch.Tensor, int]:
         try:
-            array, _ = decode(self.files[index], self.size, self.channels)
+            array, _ = decode(self.files[index], self.size, self.channels, self.squash)
         except BadImage as bad:
             raise GantoolError(f"{self.files[index]} no longer decodes ({bad.reason}) though it did when training "
                                "started; restore it, or remove it and start again") from None
@@ -123,7 +124,7 @@ class ImageFiles(Dataset):
 
 
 def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, channels: int, labels: bool,
-                      memory_mb: int, on_bad_image: str) -> DatasetBundle:
+                      memory_mb: int, on_bad_image: str, squash: bool = False) -> DatasetBundle:
     """Find, decode and check every image; keep them in memory when they fit `memory_mb`, else stream them."""
     found = scan(root, pattern, labels)
     in_memory = len(found.files) * channels * image_size ** 2 <= memory_mb * 2 ** 20
@@ -131,7 +132,7 @@ def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, 
     kept: list[int] = []
     converted: Counter[str] = Counter()
     skipped: dict[str, list[str]] = {}
-    for index, (array, notes, problem) in enumerate(decode_all(found.files, image_size, channels)):
+    for index, (array, notes, problem) in enumerate(decode_all(found.files, image_size, channels, squash)):
         if problem:
             skipped.setdefault(problem, []).append(str(found.files[index]))
             continue
@@ -153,7 +154,7 @@ def load_image_folder(root: Path, *, pattern: tuple[str, ...], image_size: int, 
     classes = f", {len(found.class_names)} classes" if labels else ""
     files = [found.files[index] for index in kept]
     if not in_memory:
-        return DatasetBundle(spec, ImageFiles(files, label_list, image_size, channels), None, None,
+        return DatasetBundle(spec, ImageFiles(files, label_list, image_size, channels, squash), None, None,
                              f"image folder {root}, {len(files):,} images{classes}, decoded per batch", report)
     pixels, targets = images[:len(kept)], torch.tensor(label_list, dtype=torch.long)
     return in_memory_bundle(pixels, targets, spec.num_classes, f"image folder {root}, {len(files):,} images{classes}",

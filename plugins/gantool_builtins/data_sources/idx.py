@@ -1,4 +1,5 @@
-"""MNIST and Fashion-MNIST from their idx files, laid out as torchvision lays them out (ROOT/MNIST/raw).
+"""MNIST and Fashion-MNIST from their idx files, laid out as torchvision lays them out (ROOT/MNIST/raw), or
+lying in ROOT itself, as a user who fetched the four files by hand has them.
 
 torchvision supplies the mirrors, file names and checksums and does the (opt-in) download; the files are
 read here, plain or gzip-compressed, so a file fetched by hand works without unpacking it and a damaged
@@ -38,6 +39,13 @@ def find(folder: Path, name: str) -> Path | None:
     return next((path for path in (folder / name, folder / f"{name}.gz") if path.is_file()), None)
 
 
+def data_folder(name: str, root: Path) -> Path:
+    """ROOT/MNIST/raw (torchvision's layout, where downloads go), or ROOT itself when the files lie there."""
+    laid_out = root / SETS[name][1] / "raw"
+    loose = any(find(root, file) for train in (True, False) for file in file_names(train))
+    return root if loose and not laid_out.is_dir() else laid_out
+
+
 def read_idx(path: Path, magic: int) -> np.ndarray:
     """An idx array of unsigned bytes, checked against its header, from a plain or .gz file."""
     try:
@@ -59,15 +67,26 @@ def missing_message(name: str, folder: Path, names: tuple[str, str]) -> str:
     expected = " and ".join(f"{file}[.gz]" for file in names)
     return (f"{name}: no {SETS[name][2].split()[0]} files under {folder} (expected {expected}); put them there, or "
             f"download them with --set data.download=true, or point --set data.root=DIR at the folder holding "
-            f"{SETS[name][1]}/raw")
+            f"{SETS[name][1]}/raw or the four files")
 
 
-def load_idx_set(name: str, *, root: Path, download: bool, train: bool, image_size: int) -> DatasetBundle:
-    """All images of one split as one uint8 tensor (N, 1, size, size) with int64 labels."""
+def load_idx_set(name: str, *, root: Path, download: bool, split: str, image_size: int) -> DatasetBundle:
+    """All images of a split (train, test, or all: both merged) as one uint8 tensor (N, 1, size, size) with int64
+    labels."""
+    parts = [load_idx_part(name, root=root, download=download, train=train)
+             for train in {"train": (True,), "test": (False,), "all": (True, False)}[split]]
+    pixels = resize_uint8(torch.cat([images for images, _ in parts]), image_size)
+    targets = torch.cat([labels for _, labels in parts])
+    folder = data_folder(name, root)
+    return in_memory_bundle(pixels, targets, 10, f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")
+
+
+def load_idx_part(name: str, *, root: Path, download: bool, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images (N, 1, 28, 28) uint8 and int64 labels of the train or test files, downloaded if asked."""
     import torchvision.datasets
 
     source = getattr(torchvision.datasets, SETS[name][0])
-    folder = root / SETS[name][1] / "raw"
+    folder = data_folder(name, root)
     names = file_names(train)
     paths = [find(folder, file) for file in names]
     if None in paths and download:
@@ -83,7 +102,4 @@ def load_idx_set(name: str, *, root: Path, download: bool, train: bool, image_si
     if len(images) != len(labels) or (len(labels) and int(labels.max()) > 9):
         raise GantoolError(f"{paths[0]} and {paths[1]} do not match ({len(images)} images, {len(labels)} labels "
                            "from 0 to 9 expected); download them again")
-    pixels = resize_uint8(torch.from_numpy(images.copy()).unsqueeze(1), image_size)
-    targets = torch.from_numpy(labels.astype(np.int64))
-    split = "train" if train else "test"
-    return in_memory_bundle(pixels, targets, 10, f"{SETS[name][2]}, {len(targets):,} {split} images from {folder}")
+    return torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))

@@ -7,7 +7,7 @@ from torch import nn
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
-from gantool_builtins.nets.init import dcgan_init, spectrally_normalise
+from gantool_builtins.nets.init import initialise, spectrally_normalise
 
 POWER_OF_TWO_SIZES = (8, 16, 32, 64, 128, 256)
 SUPPORTED_SIZES = (28, *POWER_OF_TWO_SIZES)
@@ -30,7 +30,7 @@ def plan(spec: DataSpec, name: str = "dcgan") -> tuple[int, int]:
 class DCGANGenerator(nn.Module):
     """Noise (N, latent_dim) -> images (N, C, H, W) in [-1, 1]."""
 
-    def __init__(self, spec: DataSpec, *, latent_dim: int = 100, depth: int = 64) -> None:
+    def __init__(self, spec: DataSpec, *, latent_dim: int = 100, depth: int = 64, init: str = "normal-0.02") -> None:
         super().__init__()
         start, stages = plan(spec)
         self.latent_dim, self.num_classes = latent_dim, 0
@@ -46,7 +46,7 @@ class DCGANGenerator(nn.Module):
             width //= 2
         layers += [nn.ConvTranspose2d(width, spec.channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
-        dcgan_init(self)
+        initialise(self, init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.main(z.view(z.shape[0], -1, 1, 1))
@@ -56,7 +56,8 @@ class DCGANDiscriminator(nn.Module):
     """Images (N, C, H, W) -> logits (N,); with `spectral_norm`, every layer is spectrally normalised and
     batch norm is left out (the SNGAN discriminator's normalisation)."""
 
-    def __init__(self, spec: DataSpec, *, depth: int = 64, spectral_norm: bool = False) -> None:
+    def __init__(self, spec: DataSpec, *, depth: int = 64, spectral_norm: bool = False,
+                 init: str = "normal-0.02") -> None:
         super().__init__()
         start, stages = plan(spec)
         self.num_classes = 0
@@ -70,7 +71,7 @@ class DCGANDiscriminator(nn.Module):
             width *= 2
         layers.append(nn.Conv2d(width, 1, start, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
-        dcgan_init(self)
+        initialise(self, init)
         if spectral_norm:
             spectrally_normalise(self)
 

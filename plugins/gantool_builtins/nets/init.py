@@ -16,6 +16,13 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.zeros_(layer.bias)
 
 
+def initialise(module: nn.Module, scheme: str) -> None:
+    """Apply a weight-init scheme: `normal-0.02` is dcgan_init; `pytorch` keeps torch's own defaults, which a
+    freshly built module already has."""
+    if scheme == "normal-0.02":
+        dcgan_init(module)
+
+
 def spectrally_normalise(module: nn.Module) -> nn.Module:
     """Divide every convolution, linear and embedding weight by its largest singular value, estimated by one power
     iteration per training step (Miyato et al., 2018); call after initialisation, which it keeps."""

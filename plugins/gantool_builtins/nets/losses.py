@@ -27,16 +27,17 @@ class R1Penalty:
 
 
 class BCELoss(R1Penalty):
-    """Non-saturating loss; `real_target` below 1 gives one-sided label smoothing of D's real targets."""
+    """Non-saturating loss; `real_target` below 1 gives one-sided label smoothing of D's real targets, `d_scale`
+    scales D's total (the logged real and fake parts stay unscaled)."""
 
-    def __init__(self, real_target: float = 1.0, r1: float = 0.0, r1_every: int = 1) -> None:
+    def __init__(self, real_target: float = 1.0, r1: float = 0.0, r1_every: int = 1, d_scale: float = 1.0) -> None:
         super().__init__(r1, r1_every)
-        self.real_target = real_target
+        self.real_target, self.d_scale = real_target, d_scale
 
     def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
         real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, self.real_target))
         fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-        return {"loss": real + fake, "real": real, "fake": fake}
+        return {"loss": self.d_scale * (real + fake), "real": real, "fake": fake}
 
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
@@ -44,6 +45,8 @@ class BCELoss(R1Penalty):
 
 class HingeLoss(R1Penalty):
     """D: mean(relu(1 - real)) + mean(relu(1 + fake)); G: -mean(fake) (Lim & Ye, 2017)."""
+
+    outputs_are_logits = False  # margins on raw scores: a sigmoid of them is no probability
 
     def __init__(self, r1: float = 0.0, r1_every: int = 1) -> None:
         super().__init__(r1, r1_every)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from gantool.interfaces import DataSpec
-from gantool_builtins.nets.init import spectrally_normalise
+from gantool_builtins.nets.init import initialise, spectrally_normalise
 
 
 def pixels(spec: DataSpec) -> int:
@@ -16,21 +16,23 @@ def pixels(spec: DataSpec) -> int:
     return spec.channels * spec.height * spec.width
 
 
-def generator_stack(inputs: int, hidden: Sequence[int], outputs: int) -> nn.Sequential:
-    """Linear layers through the `hidden` widths, each with batch norm and LeakyReLU(0.2), then tanh."""
+def generator_stack(inputs: int, hidden: Sequence[int], outputs: int, slope: float = 0.2) -> nn.Sequential:
+    """Linear layers through the `hidden` widths, each with batch norm and LeakyReLU(slope), then tanh."""
     layers: list[nn.Module] = []
     for width in hidden:
-        layers += [nn.Linear(inputs, width), nn.BatchNorm1d(width), nn.LeakyReLU(0.2, True)]
+        layers += [nn.Linear(inputs, width), nn.BatchNorm1d(width), nn.LeakyReLU(slope, True)]
         inputs = width
     layers += [nn.Linear(inputs, outputs), nn.Tanh()]
     return nn.Sequential(*layers)
 
 
-def discriminator_stack(inputs: int, hidden: Sequence[int], dropout: float = 0.0) -> nn.Sequential:
-    """Linear layers through the `hidden` widths with LeakyReLU(0.2) (and dropout), then one logit."""
+def discriminator_stack(inputs: int, hidden: Sequence[int], dropout: float = 0.0, *, slope: float = 0.2,
+                        batch_norm: bool = False) -> nn.Sequential:
+    """Linear layers through the `hidden` widths (with batch norm), LeakyReLU(slope) (and dropout), then one logit."""
     layers: list[nn.Module] = []
     for width in hidden:
-        layers += [nn.Linear(inputs, width), nn.LeakyReLU(0.2, True)]
+        layers += [nn.Linear(inputs, width), *([nn.BatchNorm1d(width)] if batch_norm else []),
+                   nn.LeakyReLU(slope, True)]
         if dropout:
             layers.append(nn.Dropout(dropout))
         inputs = width
@@ -38,14 +40,33 @@ def discriminator_stack(inputs: int, hidden: Sequence[int], dropout: float = 0.0
     return nn.Sequential(*layers)
 
 
+class Branches(nn.Module):
+    """Two inputs, each through its own linear layer (with batch norm) and LeakyReLU(slope), joined side by side:
+    the separate noise and label (or image and label) branches of the classic MLP conditional GAN."""
+
+    def __init__(self, first: int, second: int, units: int, *, batch_norm: bool, slope: float) -> None:
+        super().__init__()
+
+        def branch(inputs: int) -> nn.Sequential:
+            norm = [nn.BatchNorm1d(units)] if batch_norm else []
+            return nn.Sequential(nn.Linear(inputs, units), *norm, nn.LeakyReLU(slope, True))
+
+        self.first, self.second = branch(first), branch(second)
+
+    def forward(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.first(first), self.second(second)], 1)
+
+
 class MLPGenerator(nn.Module):
     """Noise (N, latent_dim) -> images (N, C, H, W) in [-1, 1] through fully connected layers."""
 
-    def __init__(self, spec: DataSpec, *, latent_dim: int, hidden: Sequence[int]) -> None:
+    def __init__(self, spec: DataSpec, *, latent_dim: int, hidden: Sequence[int], slope: float = 0.2,
+                 init: str = "pytorch") -> None:
         super().__init__()
         self.latent_dim, self.num_classes = latent_dim, 0
         self.shape = (spec.channels, spec.height, spec.width)
-        self.main = generator_stack(latent_dim, hidden, pixels(spec))
+        self.main = generator_stack(latent_dim, hidden, pixels(spec), slope)
+        initialise(self, init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.main(z.flatten(1)).view(len(z), *self.shape)
@@ -54,10 +75,12 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """Images (N, C, H, W), flattened -> logits (N,)."""
 
-    def __init__(self, spec: DataSpec, *, hidden: Sequence[int], spectral_norm: bool = False) -> None:
+    def __init__(self, spec: DataSpec, *, hidden: Sequence[int], spectral_norm: bool = False, slope: float = 0.2,
+                 batch_norm: bool = False, init: str = "pytorch") -> None:
         super().__init__()
         self.num_classes = 0
-        self.main = discriminator_stack(pixels(spec), hidden)
+        self.main = discriminator_stack(pixels(spec), hidden, slope=slope, batch_norm=batch_norm)
+        initialise(self, init)
         if spectral_norm:
             spectrally_normalise(self)
 

@@ -11,6 +11,8 @@ from torch import nn
 class WassersteinGPLoss:
     """Critic: mean(fake) - mean(real), plus weight * (|grad D(mix)| - 1)^2 at random mixes of real and fake."""
 
+    outputs_are_logits = False  # the critic's scores are unbounded, not logits: show D(x) as the mean score
+
     def __init__(self, *, weight: float = 10.0) -> None:
         self.weight = weight
         self._checked_norm = False
