@@ -54,10 +54,10 @@ class Sampler:
         and to download."""
         seed_, count_ = whole(seed, "seed", 0, MAX_SEED), whole(count, "count", 1, MAX_COUNT)
         label_ = self.label(label, every=True)
-        if label_ == ALL_CLASSES:
-            images = self.loaded.sample(
-                count_ * self.loaded.num_classes, seed=seed_, labels=grid_labels(self.loaded.num_classes, count_)
-            )
+        if label_ == ALL_CLASSES:  # every row the same noise, so the rows differ by their class alone
+            classes = self.loaded.num_classes
+            noise = self.loaded.noise(count_, seed_).repeat(classes, 1)
+            images = self.loaded.generate(noise, grid_labels(classes, count_))
             name, nrow = f"samples-seed{seed_}-{count_}-per-class.png", count_
         else:
             images = self.loaded.sample(count_, seed=seed_, labels=label_)
