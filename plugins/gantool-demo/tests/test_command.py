@@ -12,8 +12,9 @@ from importlib import metadata
 from pathlib import Path
 
 from conftest import run_gantool
-from gantool.testing import check_torch_free_import
+from gantool.testing import check_plugin, check_torch_free_import
 
+from gantool_demo import plugin
 from gantool_demo.provenance import provenance_markdown
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
@@ -25,12 +26,14 @@ def test_list_plugins_shows_the_plugin_and_help_shows_the_command():
     found = {plugin["plugin"]: plugin for plugin in json.loads(result.stdout)}["demo"]
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
     assert (found["package"], found["version"], found["status"]) == ("gantool-demo", declared, "ok")
+    assert found["provides"] == ["command:demo"]
     assert metadata.version("gantool-demo") == declared
     help_text = run_gantool("demo", "--help").stdout
     assert "--port" in help_text and "127.0.0.1" in help_text
 
 
-def test_hook_module_imports_neither_torch_nor_gradio():
+def test_hook_module_keeps_the_plugin_contract_and_imports_neither_torch_nor_gradio():
+    check_plugin(plugin)  # adds its command beside gantool's own without replacing one
     check_torch_free_import("gantool_demo.plugin")
     code = "import sys, gantool_demo.plugin; print(sorted({'gradio', 'torch'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
