@@ -18,6 +18,7 @@ ALL_CLASSES = -1
 MAX_SEED = 2**31 - 1
 MAX_COUNT = 64
 MAX_STEPS = 32
+WALK_STEPS = 10
 # The images are small (28x28 for MNIST): enlarge them to the frame, keeping their pixels sharp.
 CSS = ".pixels img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }"
 
@@ -88,9 +89,10 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
     every = [("every class, one row each", ALL_CLASSES)]
     choices = [(f"class {index}", index) for index in range(classes)]
     with gr.Blocks(title=f"gantool demo: {title}", analytics_enabled=False) as page:
+        trained = "" if loaded.info.get("steps") is None else f", after {loaded.info['steps']} steps"
         gr.Markdown(
             f"# {title}\n{loaded.info.get('architecture')} generator, "
-            f"{describe_spec(loaded.info.get('spec') or {})}, after {loaded.info.get('steps')} steps"
+            f"{describe_spec(loaded.info.get('spec') or {})}{trained}"
         )
         with gr.Tab("Samples"):
             with gr.Row():
@@ -123,11 +125,11 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
             with gr.Row():
                 seed_a = gr.Number(0, label="Seed A", precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed-a")
                 seed_b = gr.Number(1, label="Seed B", precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed-b")
-                steps = gr.Slider(2, MAX_STEPS, value=10, step=1, label="Steps", elem_id="steps")
+                steps = gr.Slider(2, MAX_STEPS, value=WALK_STEPS, step=1, label="Steps", elem_id="steps")
                 mode = gr.Radio(["slerp", "lerp"], value="slerp", label="Path")
                 walk_label = gr.Dropdown(choices, value=0 if classes else None, label="Class", visible=bool(classes))
             position = gr.Slider(
-                0, 9, value=0, step=1, label="Position along the path (0 is seed A)", elem_id="position"
+                0, WALK_STEPS - 1, value=0, step=1, label="Position along the path (0 is seed A)", elem_id="position"
             )
             walk = gr.Button("Walk", variant="primary", elem_id="walk")
             with gr.Row():
