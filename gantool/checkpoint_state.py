@@ -6,13 +6,15 @@ The files themselves (safetensors + JSON, atomic) are checkpoint.py's; the namin
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool import __version__
+from gantool import checkpoint_checks as checks
 from gantool.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
 from gantool.distributed import average_buffers, gather_rank_states, rank_key, verify_replicas
-from gantool.errors import GantoolError, first_line
+from gantool.errors import GantoolError, GantoolWarning, first_line
 from gantool.health import diverged, nonfinite_names
 from gantool.rngstate import capture_rng, restore_rng
 from gantool.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
@@ -48,7 +50,8 @@ def pack(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def restore(trainer: Trainer, path: Path) -> None:
-    """Load a checkpoint into the trainer, so training continues exactly where it stopped."""
+    """Load a checkpoint into the trainer, so training continues exactly where it stopped. Everything in it is
+    checked here, before the first step: a damaged or hostile checkpoint fails in one line, not mid-run."""
     tensors, state = load_tensors(path)
     if state.get("format") != FORMAT:
         raise GantoolError(f"{path} is not a gantool training checkpoint (format {state.get('format')!r})")
@@ -58,6 +61,9 @@ def restore(trainer: Trainer, path: Path) -> None:
         raise GantoolError(f"{path} was written by {saved_world} training process(es), this run has "
                            f"{cluster.world_size}; resume with the same process count (--nproc or "
                            "torchrun's --nnodes x --nproc-per-node), which keeps the global batch")
+    step, epoch, position = checks.counters(path, state)
+    fresh = {name: getattr(trainer, name).state_dict() for name in STATEFUL}
+    fresh_groups = {name: [dict(group) for group in getattr(trainer, name).param_groups] for name in ("opt_g", "opt_d")}
     try:
         trainer.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("g.")})
         trainer.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("d.")})
@@ -65,20 +71,48 @@ def restore(trainer: Trainer, path: Path) -> None:
             trainer.ema.model.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
         for name in STATEFUL:
             getattr(trainer, name).load_state_dict(unflatten_state_dict(state[name], tensors))
-        restore_rng(lambda name: tensors.get(rank_key(name, cluster.rank)))
-        trainer.noise.set_state(tensors[rank_key("rng.noise", cluster.rank)])
-        trainer.step, trainer.epoch, trainer.position = int(state["step"]), int(state["epoch"]), int(state["position"])
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise GantoolError(f"{path} does not fit this run's models ({first_line(exc)}); resume with the same "
                            "--gen/--disc and options it was trained with") from None
-    if trainer.patience is not None and state.get("patience"):
-        trainer.patience.load(state["patience"])
-    if trainer.ema is not None:  # checkpoints from before the warm-up existed: treat it as done
-        updates = state.get("ema_updates")
-        trainer.ema.updates = int(updates) if updates is not None else 10**9
-    if hasattr(trainer.augment, "load_state") and state.get("augment") is not None:
-        trainer.augment.load_state(state["augment"])
+    for name in ("opt_g", "opt_d"):
+        checks.check_adam(path, name, getattr(trainer, name), fresh_groups[name])
+    for name in ("sched_g", "sched_d"):
+        checks.check_settings(path, name, fresh[name], getattr(trainer, name).state_dict())
+    try:
+        restore_rng(lambda name: tensors.get(rank_key(name, cluster.rank)))
+        trainer.noise.set_state(tensors[rank_key("rng.noise", cluster.rank)])
+    except (RuntimeError, ValueError, KeyError, TypeError, OverflowError) as exc:
+        raise checks.damaged(path, "random state", first_line(exc)) from None
+    try:
+        if trainer.patience is not None and state.get("patience"):
+            trainer.patience.load(state["patience"])
+        if trainer.ema is not None:  # checkpoints from before the warm-up existed: treat it as done
+            updates = state.get("ema_updates")
+            trainer.ema.updates = int(updates) if updates is not None else 10**9
+        if hasattr(trainer.augment, "load_state") and state.get("augment") is not None:
+            trainer.augment.load_state(state["augment"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise checks.damaged(path, "patience, EMA or augmentation state", first_line(exc)) from None
+    trainer.step, trainer.epoch, trainer.position = step, epoch, position
+    if position >= trainer.steps_per_epoch:
+        skip_to_next_epoch(trainer, path)
     trainer.last_checkpoint = path
+
+
+def skip_to_next_epoch(trainer: Trainer, path: Path) -> None:
+    """A checkpoint that stopped at or past the end of an epoch of this data (the data has shrunk since, or
+    the position is forged): end that epoch as training would have, and go on with the next, saying so.
+    Continuing is what keeps the run's weights usable; refusing would leave only a new run."""
+    if trainer.cluster.is_main:
+        warnings.warn(GantoolWarning(
+            f"{path} stopped at batch {trainer.position} of epoch {trainer.epoch}, but an epoch of this data has "
+            f"{trainer.steps_per_epoch} batches (the data changed since): going on with epoch {trainer.epoch + 1}; "
+            "the run will not equal an uninterrupted one"), stacklevel=2)
+    with warnings.catch_warnings():  # torch warns of a schedule stepped before its optimizer: right here
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+        trainer.sched_g.step()
+        trainer.sched_d.step()
+    trainer.epoch, trainer.position = trainer.epoch + 1, 0
 
 
 def save(trainer: Trainer, path: Path | None = None) -> Path:

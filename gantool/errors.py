@@ -3,6 +3,20 @@
 import difflib
 from collections.abc import Iterable, Sequence
 
+# Every status gantool exits with, listed by `gantool --help` and in docs/user-guide.md's table (a test compares).
+EXIT_CODES = {
+    0: "done",
+    1: "an internal error (a bug, please report it)",
+    2: "a problem you can fix, named in one line",
+    3: "training diverged (the last good checkpoint is kept)",
+    4: "check-data: the data is usable but some files were left out (listed)",
+    130: "stopped by Ctrl-C after saving a checkpoint",
+    141: "the output's reader went away (a closed pipe, as in | head), quietly",
+    143: "stopped by SIGTERM after saving a checkpoint",
+}
+FILES_LEFT_OUT = 4
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program that stops at a closed pipe
+
 
 class GantoolError(Exception):
     """A problem the user can fix: the message names the problem and the fix."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -97,7 +96,8 @@ def save_gif(frames: Sequence[Image.Image], path: Path, durations: int | list[in
 
 
 def draw_run_pictures(run: RunDir) -> None:
-    """A run's loss curves from its metrics.jsonl, and its step grids as an animation."""
-    records = [json.loads(line) for line in run.metrics.read_text().splitlines() if line]
+    """A run's loss curves from its metrics.jsonl (lines a cut-short write left are passed over), and its step
+    grids as an animation."""
+    records, _ = run.metric_records()
     plot_losses([r for r in records if "step" in r and "d_loss" in r], run.loss_plot)
     grids_to_gif(run.sample_grids(), run.samples_gif)

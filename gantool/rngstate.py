@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import torch
 
+MT_WORDS = 624  # the Mersenne Twister's state (NumPy's legacy generator)
+
 
 def capture_rng() -> dict[str, torch.Tensor]:
     """The global random states, named `rng.*`."""
@@ -47,6 +49,10 @@ def restore_rng(lookup: Callable[[str], torch.Tensor | None]) -> None:
     keys, extra = lookup("rng.numpy"), lookup("rng.numpy.extra")
     if numpy is not None and keys is not None and extra is not None:
         pos, has_gauss, cached = extra.tolist()
+        # NumPy takes any position on trust and would read past its 624 words: check the whole state first
+        if not (keys.numel() == MT_WORDS and keys.min() >= 0 and keys.max() < 2**32 and pos in range(MT_WORDS + 1)
+                and has_gauss in (0, 1)):
+            raise ValueError("NumPy's random state is out of range")
         numpy.random.set_state(("MT19937", keys.numpy().astype("uint32"), int(pos), int(has_gauss), cached))
 
 

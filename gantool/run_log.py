@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,7 +16,7 @@ from gantool.rundir import RunDir
 
 
 class RunLog:
-    """Open for the length of a run (`with RunLog(...) as log`); every write is flushed at once."""
+    """Open for the length of a run (`with RunLog(...) as log`); each line is written whole or not at all."""
 
     def __init__(self, run: RunDir, display: TrainingDisplay, *, writes: bool, tensorboard: bool,
                  hparams: Mapping[str, Any] | None = None) -> None:
@@ -27,18 +28,26 @@ class RunLog:
             self.tensorboard = TensorBoardLog(run.path, hparams)
 
     def __enter__(self) -> RunLog:
-        self.file = self.path.open("a", encoding="utf-8")
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        self.file.close()
+        os.close(self.fd)
         if self.tensorboard is not None:
             self.tensorboard.close()
 
     def _write(self, step: int, values: dict[str, float], record: dict[str, Any]) -> None:
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
+        line = (json.dumps(record) + "\n").encode("utf-8")
+        size = os.fstat(self.fd).st_size
+        try:
+            written = 0
+            while written < len(line):
+                written += os.write(self.fd, line[written:])
+        except OSError as exc:  # a full disk can take half a line: cut it off, so readers never meet it
+            with suppress(OSError):
+                os.ftruncate(self.fd, size)
+            raise OSError(exc.errno, exc.strerror, os.fspath(self.path)) from None
         if self.tensorboard is not None:
             self.tensorboard.write(step, values)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from gantool.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, GantoolWarning
+from gantool.runlock import RunLock
 
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
@@ -27,7 +29,11 @@ BEST_CHECKPOINT = "best.safetensors"
 EXPORT = "generator.safetensors"
 BEST_EXPORT = "generator-best.safetensors"
 TENSORBOARD = "tensorboard"
+LOCK = ".lock"
 CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
+GRID_NAME = re.compile(r"step-(\d{7,})\.png")
+# what a run writes in its folder; none of these may be a symbolic link (see RunDir.refuse_links)
+PARTS = (CONFIG, METRICS, LOSS_PLOT, SAMPLES_GIF, SAMPLES, CHECKPOINTS, EXPORT, BEST_EXPORT, TENSORBOARD, LOCK)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class RunDir:
     export = property(lambda self: self.path / EXPORT)
     best_export = property(lambda self: self.path / BEST_EXPORT)
     tensorboard = property(lambda self: self.path / TENSORBOARD)
+    lock = property(lambda self: self.path / LOCK)
 
     def sample_grid(self, step: int | None) -> Path:
         """The grid of fixed-noise samples at a step, or the final one (None)."""
@@ -60,7 +67,25 @@ class RunDir:
 
     def sample_grids(self) -> list[Path]:
         """The step grids written so far, in order (for the animation)."""
-        return sorted(self.samples.glob("step-*.png"))
+        return sorted(path for path in self.samples.glob("step-*.png") if GRID_NAME.fullmatch(path.name))
+
+    def metric_records(self) -> tuple[list[dict[str, Any]], int]:
+        """The readable lines of metrics.jsonl, and how many were not (a line cut short by a full disk)."""
+        if not self.metrics.is_file():
+            return [], 0
+        records, unreadable = [], 0
+        for line in self.metrics.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if isinstance(record, dict) and isinstance(record.get("step"), int):
+                records.append(record)
+            else:
+                unreadable += 1
+        return records, unreadable
 
     # -- the rules ----------------------------------------------------------------------------------
     @property
@@ -80,21 +105,69 @@ class RunDir:
         return read_config_file(self.config)
 
     def refuse_overwrite(self, *, resume: bool) -> None:
-        """An earlier run's folder is only ever continued, never overwritten."""
-        if not resume and self.config.exists():
-            raise GantoolError(f"{self.path} already holds a run; continue it with --resume {self.path} "
-                               "or choose another --out")
+        """An earlier run's folder is only ever continued, never overwritten; one that stopped before its first
+        checkpoint holds nothing to continue, so a new run may take it (what resume_checkpoint advises)."""
+        if not resume and (self.finished or latest_checkpoint(self.path) is not None):
+            raise GantoolError(f"{self.path} already holds a run with checkpoints; continue it with --resume "
+                               f"{self.path} or choose another --out")
 
-    def prepare(self, *, resume: bool) -> None:
-        """Create the folder of a new (or resumed) run, failing early if it is taken or unwritable."""
+    def prepare(self, *, resume: bool) -> RunLock:
+        """Create and lock the folder of a new (or resumed) run, failing early if it is taken or unwritable, and
+        remove the temporary files a killed process left. The caller holds the returned lock while it trains."""
         self.refuse_overwrite(resume=resume)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            self.refuse_links()
+            lock = RunLock(self.lock, self.path).acquire()
+        except OSError as exc:
+            raise GantoolError(f"cannot write to {self.path}: {exc.strerror or exc}; choose a writable --out") from None
+        try:
+            self.refuse_overwrite(resume=resume)  # again, now that no other process can be writing here
             probe = self.path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
+            for folder in (self.path, self.samples, self.checkpoints):  # one writer per run: these are leftovers
+                for stale in folder.glob(f".*{TEMP_SUFFIX}"):
+                    stale.unlink(missing_ok=True)
         except OSError as exc:
+            lock.release()
             raise GantoolError(f"cannot write to {self.path}: {exc.strerror or exc}; choose a writable --out") from None
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    def refuse_links(self) -> None:
+        """gantool writes, prunes and loads a run's files only inside its folder: a symbolic link among them (to
+        checkpoints elsewhere, a step file outside) could lead any of that away, so it is refused."""
+        parts = [self.path / name for name in PARTS]
+        for folder in (self.checkpoints, self.samples):
+            if folder.is_dir() and not folder.is_symlink():
+                parts += folder.iterdir()
+        for part in parts:
+            if part.is_symlink():
+                raise GantoolError(f"{part} is a symbolic link; gantool reads, writes and deletes run files only "
+                                   "inside the run folder, so it refuses links there: put the file or folder "
+                                   "itself in its place")
+
+    def forget_after(self, step: int) -> None:
+        """Training (re)starts at `step`: drop the metric lines and sample grids of later steps, which it writes
+        again, so each step is logged once; and lines a cut-short write left, with a warning."""
+        records, unreadable = self.metric_records()
+        kept = [record for record in records if record["step"] <= step]
+        if unreadable or len(kept) < len(records):
+            atomic_write_text(self.metrics, "".join(json.dumps(record) + "\n" for record in kept))
+        if unreadable:
+            warnings.warn(GantoolWarning(f"{self.metrics} held {unreadable} unreadable line(s), left by a write "
+                                         "that was cut short (a full disk?); dropped them"), stacklevel=2)
+        for grid in self.sample_grids():
+            if int(GRID_NAME.fullmatch(grid.name)[1]) > step:
+                grid.unlink()
+
+    @property
+    def restart_command(self) -> str:
+        """How to start a run that stopped before its first checkpoint again, in its own folder and settings."""
+        return f"gantool train --config {self.config} --out {self.path}"
 
     def check_resume_source(self) -> None:
         """--resume takes a run directory; a pickle is refused with the reason, any other file with the fix."""
@@ -106,9 +179,11 @@ class RunDir:
     def resume_checkpoint(self) -> Path:
         """The checkpoint a resumed run continues from: the newest complete one."""
         self.check_resume_source()
+        self.refuse_links()
         checkpoint = latest_checkpoint(self.path)
         if checkpoint is None:
-            raise GantoolError(f"{self.path} has no checkpoint to resume from; start a new run with gantool train")
+            raise GantoolError(f"{self.path} has no checkpoint to resume from (it stopped before its first one); "
+                               f"start it again with: {self.restart_command}")
         return checkpoint
 
 

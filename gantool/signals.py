@@ -14,6 +14,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from gantool.rundir import RunDir
+
 if TYPE_CHECKING:
     from gantool.distributed import Cluster
 
@@ -40,9 +42,9 @@ class StopRequest:
         return signal.Signals(self.signum).name if self.signum else "no signal"
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        """First signal: remember it. Second: stop now (KeyboardInterrupt unwinds, temp files are removed)."""
+        """First signal: remember it. Second: stop now (StopNow unwinds, temp files are removed)."""
         if self.signum is not None:
-            raise KeyboardInterrupt
+            raise StopNow(signum)
         self.signum = signum
 
     @contextmanager
@@ -57,6 +59,19 @@ class StopRequest:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+
+class StopNow(KeyboardInterrupt):
+    """A second stop signal: training ends at once, without a new checkpoint."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal that ended the run, as for a clean stop."""
+        return 128 + self.signum
 
 
 class TrainingStopped(Exception):
@@ -80,6 +95,15 @@ def stop_message(request: StopRequest, stopped: TrainingStopped, run_dir: Path) 
     """What the user needs after a clean stop: why, where the checkpoint is, and how to continue."""
     return (f"{request.name} received: stopped after step {stopped.step}, checkpoint saved to {stopped.checkpoint}; "
             f"continue with: gantool train --resume {run_dir}")
+
+
+def stop_now_message(stop: StopNow, checkpoint: Path | None, run_dir: Path) -> str:
+    """What the user needs after a second signal: that nothing new was saved, and what to run next."""
+    said = f"{signal.Signals(stop.signum).name} received while stopping: stopped at once"
+    if checkpoint is None:
+        return f"{said}, before the run's first checkpoint; start it again with: {RunDir(run_dir).restart_command}"
+    return (f"{said}, without a new checkpoint (the newest is {checkpoint}); continue with: gantool train "
+            f"--resume {run_dir}")
 
 
 def any_rank(cluster: Cluster, flag: bool) -> bool:

@@ -15,6 +15,7 @@ from gantool.config import TrainConfig
 from gantool.devices import autocast_for, pick_device
 from gantool.distributed import Cluster, reduce_meter, replicate
 from gantool.ema import EMA
+from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
 from gantool.exported import write_export
 from gantool.health import HealthMonitor
@@ -109,10 +110,13 @@ class Trainer:
     def train(self, display: TrainingDisplay) -> TrainResult:
         """Run until the step budget is spent (or --patience stops it); returns where the results are."""
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
+        if self.cluster.is_main:
+            self.run.forget_after(self.step)
         log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
                      hparams=self.hparams())
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
+                epoch = self.epoch
                 for real, labels in self.source.batches(self.epoch, self.position):
                     values = self.train_step(real, labels)
                     meter.add(values, len(real))
@@ -127,6 +131,11 @@ class Trainer:
                         raise TrainingStopped(self.step, self.save_checkpoint())
                     if self.step >= self.total_steps or self.stopped_early:
                         break
+                else:  # the epoch ran out: each pass must have reached its end, or this loop would never stop
+                    if self.epoch == epoch:
+                        raise GantoolError(f"epoch {epoch} of the data ended at batch {self.position} of "
+                                           f"{self.steps_per_epoch}: the dataset yielded fewer batches than it "
+                                           "holds; check that its files did not change during training")
         samples, export = self.run.sample_grid(None), self.run.export
         if self.cluster.is_main:
             self.save_samples(samples)

@@ -11,6 +11,7 @@ import inspect
 import os
 import signal
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,13 +109,16 @@ def run_training(
     if resume is not None:
         checkpoint = RunDir(resume).resume_checkpoint()
         out = resume
+    elif out is not None and out.resolve() == Path.cwd().resolve():  # `--out ''` is the current directory too
+        raise GantoolError("--out is empty or the current directory; a run needs a folder of its own: give one, "
+                           "e.g. --out runs/NAME")
     device = pick_device(config.device)
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     if config.tensorboard:
         from gantool.tensorboard_log import require_tensorboard
 
         require_tensorboard()
-    with process_group(device) as cluster:
+    with process_group(device) as cluster, ExitStack() as held:
         return _train_in(
             cluster,
             cluster.local_device(device),
@@ -125,6 +129,7 @@ def run_training(
             checkpoint=checkpoint,
             quiet=quiet,
             callback=callback,
+            held=held,
         )
 
 
@@ -139,8 +144,10 @@ def _train_in(
     checkpoint: Path | None,
     quiet: bool,
     callback: Callback | None,
+    held: ExitStack,
 ) -> RunOutcome:
-    """The run itself, in every process of a distributed run; only rank 0 writes files and talks."""
+    """The run itself, in every process of a distributed run; only rank 0 writes files and talks, holding the
+    run folder's lock in `held` until the caller's block ends."""
     import tomli_w
     import torch
 
@@ -148,7 +155,7 @@ def _train_in(
     from gantool.checkpoint import atomic_write_text, write_error
     from gantool.consoles import err_console
     from gantool.distributed import broadcast_text, wait_for_all
-    from gantool.signals import TrainingInterrupted, TrainingStopped, stop_message
+    from gantool.signals import StopNow, TrainingInterrupted, TrainingStopped, stop_message, stop_now_message
     from gantool.trainer import Trainer
 
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
@@ -188,7 +195,7 @@ def _train_in(
         )
     wait_for_all(cluster)
     if cluster.is_main:
-        run.prepare(resume=resume is not None)
+        held.enter_context(run.prepare(resume=resume is not None))
     trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
@@ -241,6 +248,10 @@ def _train_in(
         except TrainingStopped as stopped:
             raise TrainingInterrupted(
                 stop_message(trainer.stop, stopped, run.path), trainer.stop.exit_code, is_main=cluster.is_main
+            ) from None
+        except StopNow as stop:
+            raise TrainingInterrupted(
+                stop_now_message(stop, trainer.last_checkpoint, run.path), stop.exit_code, is_main=cluster.is_main
             ) from None
     display.message(
         f"samples: {result.samples}  (animated: {run.samples_gif})\nlosses:  {run.loss_plot}\nexport:  {result.export}"

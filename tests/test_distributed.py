@@ -53,7 +53,8 @@ def test_two_processes_write_one_set_of_outputs(two_rank_run):
     assert sorted(p.name for p in (run_dir / "checkpoints").glob("*.safetensors")) == [
         checkpoint_path(run_dir, 2).name, checkpoint_path(run_dir, 4).name]
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "checkpoints", "config.toml", "generator.safetensors", "loss.png", "metrics.jsonl", "samples", "samples.gif"]
+        ".lock", "checkpoints", "config.toml", "generator.safetensors", "loss.png", "metrics.jsonl", "samples",
+        "samples.gif"]
     _, state = load_tensors(latest_checkpoint(run_dir))
     assert state["step"] == STEPS and state["world_size"] == 2
 

@@ -38,9 +38,10 @@ PYTHON_DOCUMENTS = {ROOT / "docs" / "python-api.md"}
 
 # Commands never run, each with its reason (a regular expression matched against the whole command).
 NOT_RUN = {
-    r'^python3 -m venv \.venv && \. \.venv/bin/activate && pip install "\.\[dev\]"':
+    r"^python3 -m venv \.venv && \. \.venv/bin/activate && pip install \.( |$)":
         "installs gantool itself; .ci/run runs exactly this install in a fresh environment",
-    r"^\. \.venv/bin/activate && python -m pytest$": "the test suite itself; .ci/run runs it",
+    r'^\. \.venv/bin/activate && pip install "\.\[dev\]" && python -m pytest$':
+        "the test suite itself; .ci/run runs it",
     r"^gantool --install-completion": "edits the user's shell start-up files",
     r"^python benchmarks/trainer_speed\.py": "a benchmark of minutes, run on demand (docs/benchmarks.md)",
     r"^python benchmarks/quality_speed\.py": "trains two loops for minutes each, run on demand (docs/benchmarks.md)",
@@ -311,6 +312,21 @@ def test_every_allow_list_entry_is_still_used():
         pytest.skip("needs every document's commands to have run in this session")
     stale = sorted((set(NOT_RUN) | set(EXPECTED_ERRORS)) - USED)
     assert not stale, f"no document shows these any more; remove them: {stale}"
+
+
+def pip_installs(document: Path, blocks: int) -> list[str]:
+    """The `pip install ...` parts of the commands in a document's first `blocks` shell blocks."""
+    commands = [command.text for block in read_blocks(document)[:blocks] for command in block.commands]
+    return [part.strip() for text in commands for part in text.split("&&") if part.strip().startswith("pip install")]
+
+
+def test_users_install_without_the_test_tools_and_ci_installs_as_the_readme_says():
+    """The README's two commands: users install `.`, the tests add `.[dev]`; the quick start and .ci/run agree."""
+    installs = pip_installs(ROOT / "README.md", 2)
+    assert installs == ["pip install .", 'pip install ".[dev]"']
+    assert pip_installs(ROOT / "docs" / "quickstart.md", 1) == installs[:1]
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert [line for line in ci_lines if line in installs] == installs
 
 
 def test_reader_joins_continuations_and_finds_file_blocks(tmp_path):

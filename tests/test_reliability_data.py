@@ -71,7 +71,7 @@ def build(name: str, **raw: str):
 def test_check_data_reports_every_rule_by_count_and_lists_the_files_left_out(cli, tmp_path):
     files = make_awkward_folder(tmp_path / "awkward")
     result = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={tmp_path / 'awkward'}", "--json")
-    assert result.code == 1, "files were left out: check-data says so in its exit status"
+    assert result.code == 4, "files were left out: check-data says so in its exit status (1 is for bugs)"
     summary = json.loads(result.out)
     report = summary["report"]
     assert summary["images"] == 8 and summary["spec"] == {"channels": 3, "height": 64, "width": 64, "num_classes": 0}
@@ -84,7 +84,7 @@ def test_check_data_reports_every_rule_by_count_and_lists_the_files_left_out(cli
                                    "greyscale (copied into 3 channels)": 2}
     assert report["ignored"] == {"hidden (files and folders)": 1, "not matching the pattern": 1}
     table = cli("check-data", "--dataset", "image-folder", "--set", f"data.root={tmp_path / 'awkward'}")
-    assert table.code == 1 and str(files["bomb"]) in table.out and "8 usable" in table.out
+    assert table.code == 4 and str(files["bomb"]) in table.out and "8 usable" in table.out
 
 
 def test_training_leaves_bad_files_out_with_one_warning_or_refuses_them(cli, tmp_path):

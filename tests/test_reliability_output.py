@@ -87,3 +87,22 @@ def test_full_disk_mid_run_keeps_every_earlier_file(cli, tmp_path, monkeypatch):
     monkeypatch.undo()
     resumed = cli("train", "--resume", str(run_dir), "--max-steps", "5")
     assert resumed.code == 0, resumed.err
+
+
+def test_atomically_written_files_honour_the_umask(cli, tmp_path, monkeypatch):
+    """Exports, config, checkpoints, arrays and GIFs get 0644 under umask 022, like every other file (not 0600)."""
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    try:
+        run = tmp_path / "run"
+        assert cli("train", "--out", str(run), *TINY).code == 0
+        assert cli("generate", str(run), "--num", "2", "--format", "npy", "--out", "a.npy").code == 0
+        assert cli("interpolate", str(run), "--steps", "2", "--out", "a.gif").code == 0
+    finally:
+        os.umask(old)
+    files = [run / "generator.safetensors", run / "config.toml", latest_checkpoint(run)]
+    files += [tmp_path / "a.npy", tmp_path / "a.gif"]
+    modes = {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in files}
+    assert modes == {path.name: "0o644" for path in files}

@@ -13,6 +13,7 @@ import pytest
 from gantool.checkpoint import load_tensors
 from gantool.rundir import latest_checkpoint
 from gantool.signals import StopRequest
+from tests.conftest import TINY
 
 RUN = ["--set", "gen.depth=4", "--set", "disc.depth=4", "--batch-size", "8", "--max-steps", "1000000",
        "--checkpoint-every", "1000000", "--sample-every", "1000000", "--log-every", "1", "--quiet"]
@@ -52,3 +53,33 @@ def test_second_signal_interrupts_at_once():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)
     assert signal.getsignal(signal.SIGINT) is not request.handle, "handlers are restored after training"
+
+
+@pytest.mark.parametrize(("every", "said"), [
+    ("1", "without a new checkpoint (the newest is {run}/checkpoints/step-000000002.safetensors); continue with: "
+          "gantool train --resume {run}"),
+    ("1000", "before the run's first checkpoint; start it again with: gantool train --config {run}/config.toml "
+             "--out {run}")])
+def test_a_second_signal_stops_at_once_says_what_is_saved_and_exits_with_its_code(cli, tmp_path, monkeypatch,
+                                                                                   every, said):
+    """Two SIGTERMs during step 3, the second before the step ends: once this exited 130 saying only "aborted"."""
+    from gantool.trainer import Trainer
+
+    real_step = Trainer.train_step
+
+    def step_with_two_signals(self, real, labels):
+        values = real_step(self, real, labels)
+        if self.step == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.01)  # the first is noted
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the second raises here
+        return values
+
+    monkeypatch.setattr(Trainer, "train_step", step_with_two_signals)
+    run_dir = tmp_path / "run"
+    result = cli("train", "--out", str(run_dir), *TINY, "--checkpoint-every", every)
+    assert result.code == 143, result.err
+    last = result.err.strip().splitlines()[-1]
+    assert last == "SIGTERM received while stopping: stopped at once, " + said.format(run=run_dir)
+    assert "Traceback" not in result.err

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gantool.commands.common import SetOption
+from gantool.commands.common import DataSetOption
+from gantool.completion import part_names
 from gantool.config import TrainConfig
-from gantool.errors import GantoolError
+from gantool.errors import FILES_LEFT_OUT, GantoolError
 from gantool.registry import Registry
 
 if TYPE_CHECKING:
@@ -22,13 +23,14 @@ SHOWN_FILES = 20  # skipped files listed in the table; --json lists them all
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command("check-data")
     def check_data(
-        dataset: Annotated[str, typer.Option(help="The dataset to read.")] = TrainConfig().dataset,
-        set_: SetOption = None,
+        dataset: Annotated[str, typer.Option(help="The dataset to read.", autocompletion=part_names("dataset"))] = (
+            TrainConfig().dataset),
+        set_: DataSetOption = None,
         json_: Annotated[bool, typer.Option("--json", help="Print JSON, every skipped file included.")] = False,
     ) -> None:
         """Read a dataset as train would and report images, shape, classes, conversions and files left out.
 
-        Exits 0 when every file was usable, 1 when some were left out (listed), 2 when the data cannot be used.
+        Exits 0 when every file was usable, 4 when some were left out (listed), 2 when the data cannot be used.
         """
         summary = check(registry(), dataset, set_ or [])
         if json_:
@@ -36,7 +38,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         else:
             show(summary)
         if summary["report"] and summary["report"]["skipped"]:
-            raise typer.Exit(1)
+            raise typer.Exit(FILES_LEFT_OUT)
 
 
 def check(registry: Registry, name: str, settings: list[str]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gantool.commands.common import SetOption
+from gantool.commands.common import DataSetOption, DeviceOption
+from gantool.completion import choices, part_names
 from gantool.registry import Registry
 
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
@@ -30,22 +31,22 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         seed: Annotated[int, typer.Option(help=(
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
-            help="Feature extractor: auto (digit classifier for 1x28x28, else Inception-v3), digits or inception."
-        )] = "auto",
+            help="Feature extractor: auto (digit classifier for 1x28x28, else Inception-v3), digits or inception.",
+            autocompletion=choices("auto", "digits", "inception"))] = "auto",
         inception_weights: Annotated[Path | None, typer.Option(
             help="torchvision Inception-v3 weights as .safetensors (never downloaded; default: torch's hub cache)."
         )] = None,
-        dataset: Annotated[str | None, typer.Option(help=(
+        dataset: Annotated[str | None, typer.Option(autocompletion=part_names("dataset"), help=(
             "For a folder or an array: the dataset whose real images to measure against (its held-out part if it "
-            "declares one, else a fixed random half) [default: mnist5k, the bundled digits]."))] = None,
-        set_: SetOption = None,
+            "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits]."))] = None,
+        set_: DataSetOption = None,
         neighbours: Annotated[int, typer.Option(min=1, max=100, help=(
             "k of the k-nearest-neighbour balls that precision and recall are measured with."))] = 3,
         untrained: Annotated[bool, typer.Option(
             "--untrained", help="Measure a freshly initialised generator with the same architecture and options "
             "instead: the starting point, for scale.")] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-        device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+        device: DeviceOption = "auto",
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, KID, precision and recall,
         classifier scores, each beside the real floor."""

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from gantool.commands.common import DeviceOption
+from gantool.completion import choices
 from gantool.registry import Registry
 
 FORMATS = ("grid", "files", "npy")
@@ -33,11 +35,11 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         num: Annotated[int, typer.Option(min=1, max=100000, help="How many images (per class with --per-class).")]
         = 64,
         out: Annotated[Path | None, typer.Option(help=(
-            "Where to write: a .png (grid), a folder (files) or a .npy file (npy) [default: generated.png, "
+            "Where to write: a .png (grid), a folder (files) or a .npy file (npy) \\[default: generated.png, "
             "generated/ or generated.npy]"))] = None,
         format_: Annotated[str, typer.Option(
             "--format", help="grid: one PNG; files: a folder of single PNGs; npy: uint8 array (N, H, W, C).",
-        )] = "grid",
+            autocompletion=choices(*FORMATS))] = "grid",
         seed: Annotated[int, typer.Option(help="Seed of the noise; the same seed draws the same images.")] = 0,
         label: Annotated[int | None, typer.Option(help="Class to draw (conditional generators).")] = None,
         per_class: Annotated[bool, typer.Option(
@@ -45,7 +47,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
                 "Draw NUM images of every class, one grid row per class, from the same NUM noise vectors in every "
                 "row (conditional generators).")
         )] = False,
-        device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+        device: DeviceOption = "auto",
     ) -> None:
         """Draw images from a trained generator (its EMA weights when the run kept them)."""
         import torch

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from gantool.completion import part_names
 from gantool.errors import GantoolError, did_you_mean, one_of
 from gantool.kinds import KINDS, PartKind
 from gantool.registry import Registry
@@ -36,7 +37,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         out_console.print(table)
 
     @app.command(help=f"Show the options of a {one_of([kind.name for kind in KINDS])}: types, defaults, help.")
-    def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.")]) -> None:
+    def describe(name: Annotated[str, typer.Argument(help="A component name, e.g. dcgan or smoothed-bce.",
+                                                     autocompletion=part_names())]) -> None:
         from gantool.options import option_specs
 
         asked = name

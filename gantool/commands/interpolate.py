@@ -1,12 +1,13 @@
 """`gantool interpolate`: walk the latent space between two seeds, as a PNG strip or an animated GIF."""
 
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from gantool.commands.common import DeviceOption
+from gantool.completion import choices
 from gantool.registry import Registry
 
 
@@ -15,9 +16,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def interpolate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
         steps: Annotated[int, typer.Option(min=2, max=1000, help="Images along the path, both ends included.")] = 10,
-        seed_a: Annotated[int | None, typer.Option(help="Start seed \\[default: random, printed].")] = None,
-        seed_b: Annotated[int | None, typer.Option(help="End seed \\[default: random, printed].")] = None,
-        mode: Annotated[str, typer.Option(help="lerp (straight line) or slerp (along the sphere).")] = "slerp",
+        seed_a: Annotated[int, typer.Option(help="Start seed; the same seeds walk the same path.")] = 0,
+        seed_b: Annotated[int | None, typer.Option(help="End seed \\[default: the start seed + 1].")] = None,
+        mode: Annotated[str, typer.Option(help="lerp (straight line) or slerp (along the sphere).",
+                                          autocompletion=choices("lerp", "slerp"))] = "slerp",
         out: Annotated[Path, typer.Option(help="A .png (one strip) or a .gif (animation).")] = Path(
             "interpolation.png"),
         label: Annotated[int | None, typer.Option(help="Class for a conditional generator \\[default: 0].")] = None,
@@ -25,7 +27,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             help="Switch a conditional generator to this class halfway along the path.")] = None,
         frame_ms: Annotated[int, typer.Option(min=10, help="GIF: milliseconds per frame.")] = 100,
         scale: Annotated[int, typer.Option(min=1, max=16, help="GIF: enlarge frames this many times.")] = 4,
-        device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+        device: DeviceOption = "auto",
     ) -> None:
         """Generate images along a path between two noise vectors (the label stays fixed or switches halfway)."""
         import torch
@@ -49,8 +51,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         if label_b is not None:
             second = loaded.labels_for(steps, label_b, None)
             first = torch.where(torch.arange(steps, device=first.device) < (steps + 1) // 2, first, second)
-        seed_a = secrets.randbelow(2**31) if seed_a is None else seed_a
-        seed_b = secrets.randbelow(2**31) if seed_b is None else seed_b
+        seed_b = seed_a + 1 if seed_b is None else seed_b
         path = walk(loaded.noise(1, seed_a)[0], loaded.noise(1, seed_b)[0], steps, mode)  # type: ignore[arg-type]
         images = loaded.sample(path, first)
         if out.suffix.lower() == ".gif":

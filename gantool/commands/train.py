@@ -21,7 +21,7 @@ from gantool.training import RESUMABLE, resumed_config, run_training
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     def train(ctx: typer.Context, config_file: Path | None, set_: list[str] | None, out: Path | None,
-              resume: Path | None, quiet: bool, nproc: int | None, **settings: Any) -> None:
+              resume: Path | None, quiet: bool, nproc: int | None, threads: int | None, **settings: Any) -> None:
         """Train a GAN. With no arguments: a conditional DCGAN (cgan) + BCE on the bundled 5,000 MNIST digits, about 4
         minutes on 2 cores."""
         if nproc is not None and nproc > 1:
@@ -38,11 +38,15 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             config = resumed_config(resume, settings, given)
         else:
             config = resolve_config(ctx, settings | {"set_": set_}, given, config_file)
+        if threads is not None:  # how the run computes, not what it computes: not recorded in config.toml
+            import torch
+
+            torch.set_num_threads(threads)
         try:
             outcome = run_training(config, registry(), out=out, resume=resume, quiet=quiet)
         except TrainingInterrupted as stopped:
             if stopped.is_main:
-                err_console.print(str(stopped), highlight=False, soft_wrap=True)
+                err_console.print(str(stopped), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(stopped.exit_code) from None
         if outcome.is_main:
             print(os.fspath(outcome.run_dir))
@@ -66,3 +70,4 @@ def refuse_fixed_settings(resume: Path, given: set[str]) -> None:
                        f"{', '.join(sorted(named.get(name, flag(name)) for name in fixed))} cannot be given with it; "
                        f"a resumed run takes only {', '.join(allowed)} (to change the others, start a new run from "
                        f"its settings: gantool train --config {RunDir(resume).config} ...)")
+

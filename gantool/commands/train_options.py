@@ -7,6 +7,7 @@ gets exactly the checks, and the error lines, of the command line.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import typing
 from pathlib import Path
@@ -16,12 +17,12 @@ import typer
 
 from gantool._click_compat import exceptions as click_errors
 from gantool.commands.common import SetOption
-from gantool.config import TrainConfig, check_known, flag, read_config_file, train_option_specs
+from gantool.completion import DEVICES, choices, part_names
+from gantool.config import AUTO_GENERATOR, TrainConfig, check_known, flag, read_config_file, train_option_specs
 from gantool.errors import GantoolError
 from gantool.options import OptionSpec, parse_set_arguments
 
 # Parameters of the invocation itself, not of the run: never read from or written to config.toml.
-# Shown in --help after the setting named in PLACED_AFTER, else at the end.
 INVOCATION = {
     "set_": (SetOption, None),
     "out": (Annotated[Path | None, typer.Option(help="Run directory \\[default: runs/DATE-GEN-DATASET].")], None),
@@ -30,11 +31,32 @@ INVOCATION = {
     "nproc": (Annotated[int | None, typer.Option(min=1, help=(
         "Train data-parallel in N processes on this machine (through torchrun); --batch-size is per process."
     ))], None),
+    "threads": (Annotated[int | None, typer.Option(min=1, help=(
+        "CPU threads per process \\[default: what torch picks, one per core]; fewer keeps a busy machine fast."
+    ))], None),
 }
-PLACED_AFTER = {"augment": "set_", "seed": "out"}
+# The panels of `train --help` and the order of its options (and of docs/training.md's table); --config and
+# --help stay in the plain "Options" panel, first.
+PANELS = {
+    "Parts": ("gen", "disc", "loss", "dataset", "augment", "set_", "noise"),
+    "Schedule": ("epochs", "max_steps", "batch_size", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "g_steps",
+                 "g_steps_noise", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience", "seed"),
+    "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "tensorboard",
+               "quiet"),
+    "Evaluation": ("eval_every", "eval_num"),
+    "Runtime": ("device", "precision", "nproc", "threads"),
+}
+PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
+ORDER = list(PANEL_OF)
 CONFIG_FILE = (Annotated[Path | None, typer.Option(
     "--config", help="Read every option from this TOML file (a run's config.toml works); the command line "
                      "overrides it.")], None)
+
+
+# What the shell completes for a setting beyond its declared choices (--precision, --noise).
+COMPLETIONS = {"gen": part_names("generator", also=(AUTO_GENERATOR,)), "disc": part_names("discriminator"),
+               "loss": part_names("loss"), "dataset": part_names("dataset"), "augment": part_names("augmentation"),
+               "device": choices(*DEVICES)}
 
 
 def as_text(value: Any) -> Any:
@@ -50,22 +72,32 @@ def _command_line_type(spec: OptionSpec) -> Any:
 
 def _typer_option(spec: OptionSpec) -> typer.models.OptionInfo:
     decls = (flag(spec.name),) if spec.type is bool else ()  # a switch, without a --no- twin
-    return typer.Option(*decls, min=spec.min, max=spec.max, help=spec.help.replace("[", "\\["))
+    completion = COMPLETIONS.get(spec.name) or (choices(*map(str, spec.choices)) if spec.choices else None)
+    return typer.Option(*decls, min=spec.min, max=spec.max, help=spec.help.replace("[", "\\["),
+                        autocompletion=completion)
 
 
 def train_parameters() -> list[inspect.Parameter]:
-    """The `train` command's signature: --config, every declared setting (--set after the parts), the invocation."""
+    """The `train` command's signature: --config, then every declared setting and the invocation's parameters,
+    panel by panel (PANELS); a setting no panel names comes last."""
     keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [inspect.Parameter("ctx", keyword, annotation=typer.Context),
-              inspect.Parameter("config_file", keyword, annotation=CONFIG_FILE[0], default=CONFIG_FILE[1])]
-    invocation = {name: inspect.Parameter(name, keyword, annotation=hint, default=default)
-                  for name, (hint, default) in INVOCATION.items()}
-    for spec in train_option_specs():
-        annotation = Annotated[_command_line_type(spec), _typer_option(spec)]
-        params.append(inspect.Parameter(spec.name, keyword, annotation=annotation, default=as_text(spec.default)))
-        if spec.name in PLACED_AFTER:
-            params.append(invocation.pop(PLACED_AFTER[spec.name]))
-    return params + list(invocation.values())
+    first = [inspect.Parameter("ctx", keyword, annotation=typer.Context),
+             inspect.Parameter("config_file", keyword, annotation=CONFIG_FILE[0], default=CONFIG_FILE[1])]
+    params = [inspect.Parameter(name, keyword, annotation=hint, default=default)
+              for name, (hint, default) in INVOCATION.items()]
+    params += [inspect.Parameter(spec.name, keyword, default=as_text(spec.default),
+                                 annotation=Annotated[_command_line_type(spec), _typer_option(spec)])
+               for spec in train_option_specs()]
+    params.sort(key=lambda param: ORDER.index(param.name) if param.name in PANEL_OF else len(ORDER))
+    return first + [_in_panel(param) for param in params]
+
+
+def _in_panel(param: inspect.Parameter) -> inspect.Parameter:
+    """The parameter with its option shown in its PANELS panel of --help."""
+    kind, info = typing.get_args(param.annotation)
+    info = copy.copy(info)  # SetOption's is shared with other commands
+    info.rich_help_panel = PANEL_OF.get(param.name)
+    return param.replace(annotation=Annotated[kind, info])
 
 
 def command_line_to_fields(values: dict[str, Any]) -> dict[str, Any]:
