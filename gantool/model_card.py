@@ -160,12 +160,15 @@ def app_text() -> str:
     return (
         '"""The interactive demo of this generator: python app.py (needs gantool and the gantool-demo plugin)."""\n'
         "\n"
+        "import os\n"
         "from pathlib import Path\n"
         "\n"
         "from gantool_demo import launch\n"
         "\n"
+        "# 127.0.0.1:7860 unless the host says otherwise, as a hosted Space does through Gradio's own variables.\n"
         'if __name__ == "__main__":\n'
-        "    launch(Path(__file__).resolve().parent, port=7860)\n"
+        "    launch(Path(__file__).resolve().parent, port=int(os.environ.get('GRADIO_SERVER_PORT', 7860)),\n"
+        "           host=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'))\n"
     )
 
 

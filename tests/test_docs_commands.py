@@ -47,6 +47,8 @@ NOT_RUN = {
     r"^python benchmarks/quality_speed\.py": "trains two loops for minutes each, run on demand (docs/benchmarks.md)",
     r"^torchrun --nnodes 2 ": "needs two machines and a rendezvous host; tests/test_distributed.py runs two ranks "
                              "on one machine through the same torchrun path",
+    r"^gantool demo ": "serves a web page until Ctrl-C; plugins/gantool-demo/tests/test_page.py starts it on a free "
+                       "port and drives the page",
     r"^hf auth login$": "logs in to the Hugging Face Hub: needs the network and an account",
     r"^hf upload ": "uploads to the Hugging Face Hub: needs the network and an account; gantool itself stays "
                     "offline, and tests/test_export.py checks the folder it would upload",
