@@ -31,6 +31,7 @@ def is_export_folder(folder: Path) -> bool:
 
 
 def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (inspect prints it; an exported folder's config.json records it)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -1,6 +1,5 @@
 """`gantool inspect`: what a run directory or a generator export holds, with file hashes."""
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,22 +10,13 @@ import typer
 from gantool.registry import Registry
 
 
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def describe_source(source: Path) -> dict[str, Any]:
     """Config, export metadata, latest checkpoint step and hashes of a run directory, an export file or an exported
     folder."""
     from gantool.checkpoint import load_tensors
     from gantool.errors import GantoolError
     from gantool.export_folder import CONFIG as EXPORT_CONFIG
-    from gantool.export_folder import checked_model, is_export_folder, read_config
+    from gantool.export_folder import checked_model, is_export_folder, read_config, sha256_of
     from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
