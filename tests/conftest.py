@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,21 @@ def trained_run(tmp_path_factory) -> Path:
     result = run_subprocess("train", "--out", str(run_dir), *TINY)
     assert result.returncode == 0, result.stderr
     return run_dir
+
+
+def fill_disk_from_fourth_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the 4th step checkpoint on, its temp file is /dev/full: the kernel's real ENOSPC on write."""
+    import gantool.checkpoint
+
+    real_mkstemp, calls = tempfile.mkstemp, []
+
+    def filling_up(*args, dir=None, prefix="", **kwargs):
+        fd, name = real_mkstemp(*args, dir=dir, prefix=prefix, **kwargs)
+        if prefix.startswith(".step-"):
+            calls.append(name)
+            if len(calls) > 3:
+                os.close(fd)
+                fd = os.open("/dev/full", os.O_WRONLY)
+        return fd, name
+
+    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)

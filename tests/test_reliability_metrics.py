@@ -6,12 +6,11 @@ from __future__ import annotations
 import errno
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import gantool.checkpoint
 import gantool.run_log
-from tests.conftest import TINY
+from tests.conftest import TINY, fill_disk_from_fourth_checkpoint
 
 
 def logged_steps(run_dir: Path) -> list[int]:
@@ -55,18 +54,7 @@ def test_a_half_line_left_in_metrics_is_dropped_with_a_warning_and_every_step_is
     """The disk fills at the 4th checkpoint, after step 4's line: then a cut-short line is added, as a full disk
     (or a crash of the machine) can leave it. Once the run resumed, plots were the first to choke on it."""
     run_dir = tmp_path / "run"
-    real_mkstemp, calls = tempfile.mkstemp, []
-
-    def filling_up(*args, dir=None, prefix="", **kwargs):
-        fd, name = real_mkstemp(*args, dir=dir, prefix=prefix, **kwargs)
-        if prefix.startswith(".step-"):
-            calls.append(name)
-            if len(calls) > 3:
-                os.close(fd)
-                fd = os.open("/dev/full", os.O_WRONLY)
-        return fd, name
-
-    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)
+    fill_disk_from_fourth_checkpoint(monkeypatch)
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2 and "disk is full" in result.err
     monkeypatch.undo()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 
 import pytest
 
-import gantool.checkpoint
 from gantool.checkpoint import load_tensors
 from gantool.rundir import latest_checkpoint
-from tests.conftest import TINY
+from tests.conftest import TINY, fill_disk_from_fourth_checkpoint
 
 
 def one_line(result) -> str:
@@ -61,18 +59,7 @@ def test_read_only_file_system_fails_before_training(cli, tmp_path, monkeypatch)
 def test_full_disk_mid_run_keeps_every_earlier_file(cli, tmp_path, monkeypatch):
     """From the 4th checkpoint on, the temp file is /dev/full: the kernel's real ENOSPC on write."""
     run_dir = tmp_path / "run"
-    real_mkstemp, calls = tempfile.mkstemp, []
-
-    def filling_up(*args, dir=None, prefix="", **kwargs):
-        fd, name = real_mkstemp(*args, dir=dir, prefix=prefix, **kwargs)
-        if prefix.startswith(".step-"):
-            calls.append(name)
-            if len(calls) > 3:
-                os.close(fd)
-                fd = os.open("/dev/full", os.O_WRONLY)
-        return fd, name
-
-    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)
+    fill_disk_from_fourth_checkpoint(monkeypatch)
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2
     line = one_line(result)
