@@ -109,16 +109,7 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
                     every + choices, value=ALL_CLASSES, label="Class", visible=bool(classes), elem_id="class"
                 )
             generate = gr.Button("Generate", variant="primary", elem_id="generate")
-            grid = gr.Image(
-                label="Samples",
-                type="filepath",
-                format="png",
-                interactive=False,
-                elem_id="samples",
-                height=480,
-                elem_classes="pixels",
-                buttons=["download", "fullscreen"],
-            )
+            grid = pixel_image("Samples", "samples", height=480)
             download = gr.DownloadButton("Download PNG", elem_id="download")
             generate.click(sampler.samples, [seed, count, label], [grid, download], api_name="samples")
         with gr.Tab("Latent walk"):
@@ -133,28 +124,8 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
             )
             walk = gr.Button("Walk", variant="primary", elem_id="walk")
             with gr.Row():
-                frame = gr.Image(
-                    label="At the position",
-                    type="filepath",
-                    format="png",
-                    interactive=False,
-                    elem_classes="pixels",
-                    elem_id="frame",
-                    buttons=["download", "fullscreen"],
-                    height=240,
-                    scale=1,
-                )
-                strip = gr.Image(
-                    label="The path",
-                    type="filepath",
-                    format="png",
-                    interactive=False,
-                    elem_classes="pixels",
-                    elem_id="strip",
-                    buttons=["download", "fullscreen"],
-                    height=240,
-                    scale=3,
-                )
+                frame = pixel_image("At the position", "frame", height=240, scale=1)
+                strip = pixel_image("The path", "strip", height=240, scale=3)
             inputs = [seed_a, seed_b, steps, mode, walk_label, position]
             steps.change(
                 lambda n, at: gr.Slider(maximum=n - 1, value=min(at, n - 1)),
@@ -169,6 +140,12 @@ def build_page(loaded: gantool.LoadedGenerator, title: str, folder: Path) -> gr.
         page.load(sampler.samples, [seed, count, label], [grid, download], api_visibility="private")
         page.load(sampler.walk, inputs, [strip, frame], api_visibility="private")
     return page
+
+
+def pixel_image(label: str, elem_id: str, **size: int) -> gr.Image:
+    """An output image of generated pixels (a PNG file, enlarged without smoothing), downloadable."""
+    return gr.Image(label=label, type="filepath", format="png", interactive=False, elem_classes="pixels",
+                    elem_id=elem_id, buttons=["download", "fullscreen"], **size)
 
 
 def launch_page(page: gr.Blocks, host: str, port: int) -> None:
