@@ -9,8 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
-import gantool.checkpoint
-import gantool.run_log
+import gantool.runs.checkpoint
+import gantool.runs.run_log
 from tests.conftest import TINY
 
 
@@ -39,7 +39,7 @@ class FullAfter:
 
 def test_a_full_disk_mid_line_leaves_only_whole_lines_and_the_run_resumes(cli, tmp_path, monkeypatch):
     run_dir = tmp_path / "run"
-    monkeypatch.setattr(gantool.run_log, "os", FullAfter(4))
+    monkeypatch.setattr(gantool.runs.run_log, "os", FullAfter(4))
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2
     assert "metrics.jsonl: the disk is full" in result.err
@@ -66,7 +66,7 @@ def test_a_half_line_left_in_metrics_is_dropped_with_a_warning_and_every_step_is
                 fd = os.open("/dev/full", os.O_WRONLY)
         return fd, name
 
-    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)
+    monkeypatch.setattr(gantool.runs.checkpoint.tempfile, "mkstemp", filling_up)
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2 and "disk is full" in result.err
     monkeypatch.undo()

@@ -8,9 +8,9 @@ import tempfile
 
 import pytest
 
-import gantool.checkpoint
-from gantool.checkpoint import load_tensors
-from gantool.rundir import latest_checkpoint
+import gantool.runs.checkpoint
+from gantool.runs.checkpoint import load_tensors
+from gantool.runs.rundir import latest_checkpoint
 from tests.conftest import TINY
 
 
@@ -72,7 +72,7 @@ def test_full_disk_mid_run_keeps_every_earlier_file(cli, tmp_path, monkeypatch):
                 fd = os.open("/dev/full", os.O_WRONLY)
         return fd, name
 
-    monkeypatch.setattr(gantool.checkpoint.tempfile, "mkstemp", filling_up)
+    monkeypatch.setattr(gantool.runs.checkpoint.tempfile, "mkstemp", filling_up)
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2
     line = one_line(result)
