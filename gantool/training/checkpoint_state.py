@@ -1,7 +1,7 @@
 """What a training checkpoint holds, packed from a Trainer and unpacked into one: weights, optimizer and
 schedule state, every random stream, and the counters that let a resumed run equal an uninterrupted one.
 
-The files themselves (safetensors + JSON, atomic) are checkpoint.py's; the naming is rundir.py's.
+The files themselves (safetensors + JSON, atomic) are runs/checkpoint.py's; the naming is runs/rundir.py's.
 """
 
 from __future__ import annotations
