@@ -35,12 +35,12 @@ from trainer_speed import TUTORIAL_BATCH, plain_loop
 from gantool.assembly import build_parts
 from gantool.config import TrainConfig
 from gantool.evaluation.evaluator import Evaluator, digit_evaluator
-from gantool.exported import load_generator
 from gantool.options import parse_set_arguments
-from gantool.plots import _ticks as ticks
-from gantool.progress import TrainingDisplay
 from gantool.registry import load_registry
-from gantool.trainer import StepMeter, Trainer
+from gantool.runs.exported import load_generator
+from gantool.runs.plots import _ticks as ticks
+from gantool.training.progress import TrainingDisplay
+from gantool.training.trainer import StepMeter, Trainer
 
 LOOPS = {"gantool": "gantool default", "plain": "plain tutorial loop"}
 COLORS = {"gantool": (40, 90, 200), "plain": (200, 60, 40)}

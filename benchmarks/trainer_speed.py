@@ -37,10 +37,10 @@ from torchvision import transforms
 
 from gantool.assembly import Parts
 from gantool.config import TrainConfig
-from gantool.devices import pick_device
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.registry import load_registry
-from gantool.trainer import Trainer
+from gantool.training.devices import pick_device
+from gantool.training.trainer import Trainer
 
 LATENT = 100
 TUTORIAL_BATCH = 128  # the batch of the PyTorch DCGAN tutorial; quality_speed.py trains the plain loop with it

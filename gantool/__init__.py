@@ -12,14 +12,14 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
-    "load": "gantool.loading",
-    "LoadedGenerator": "gantool.loading",
+    "load": "gantool.runs.loading",
+    "LoadedGenerator": "gantool.runs.loading",
     "to_uint8": "gantool.images",
     "to_pil": "gantool.images",
     "to_grid": "gantool.images",
-    "train": "gantool.training",
-    "TrainingResult": "gantool.training",
-    "evaluate": "gantool.evaluating",
+    "train": "gantool.training.api",
+    "TrainingResult": "gantool.training.api",
+    "evaluate": "gantool.evaluation.api",
     "list_plugins": "gantool.discovery",
     "load_registry": "gantool.registry",
     "GantoolError": "gantool.errors",

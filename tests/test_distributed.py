@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from gantool.checkpoint import load_tensors
-from gantool.distributed import REPORT_ENV, checksums, compare_checksums
 from gantool.errors import ReplicaMismatchError
-from gantool.launch import torchrun_command, without_nproc
-from gantool.rundir import checkpoint_path, latest_checkpoint, write_latest_pointer
+from gantool.runs.checkpoint import load_tensors
+from gantool.runs.rundir import checkpoint_path, latest_checkpoint, write_latest_pointer
+from gantool.training.distributed import REPORT_ENV, checksums, compare_checksums
+from gantool.training.launch import torchrun_command, without_nproc
 from tests.conftest import TINY, run_subprocess
 
 STEPS = 4
@@ -112,7 +112,7 @@ def test_nproc_passes_the_same_arguments_to_torchrun():
     argv = ["train", "--nproc", "2", "--batch-size", "8", "--nproc=3", "--out", "r"]
     assert without_nproc(argv) == ["train", "--batch-size", "8", "--out", "r"]
     command = torchrun_command(2, argv)
-    assert command[1:6] == ["-m", "gantool.launch", "--standalone", "--nproc-per-node", "2"]
+    assert command[1:6] == ["-m", "gantool.training.launch", "--standalone", "--nproc-per-node", "2"]
     assert command[6:] == ["-m", "gantool", "train", "--batch-size", "8", "--out", "r"]
 
 

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from gantool.batches import BatchSource
 from gantool.interfaces import DatasetBundle, DataSpec
+from gantool.training.batches import BatchSource
 
 
 def numbered(size: int) -> DatasetBundle:
@@ -43,12 +43,12 @@ def test_steps_per_epoch_agree_across_ranks_so_no_rank_waits_for_another():
 
 
 def test_data_too_big_for_the_device_streams_the_same_batches(monkeypatch):
-    import gantool.batches
+    import gantool.training.batches
 
     data = DatasetBundle(DataSpec(1, 2, 2), images=torch.randint(0, 256, (40, 1, 2, 2), dtype=torch.uint8),
                          labels=torch.arange(40))
     resident = BatchSource(data, 8, torch.device("cpu"), seed=3)
-    monkeypatch.setattr(gantool.batches, "fits_on", lambda device, nbytes: False)
+    monkeypatch.setattr(gantool.training.batches, "fits_on", lambda device, nbytes: False)
     streamed = BatchSource(data, 8, torch.device("cpu"), seed=3)
     assert resident.resident and not streamed.resident
     for (a, la), (b, lb) in zip(resident.batches(1), streamed.batches(1), strict=True):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gantool.checkpoint import atomic_write_bytes, load_tensors
-from gantool.rundir import latest_checkpoint, write_latest_pointer
+from gantool.runs.checkpoint import atomic_write_bytes, load_tensors
+from gantool.runs.rundir import latest_checkpoint, write_latest_pointer
 from tests.conftest import TINY
 
 # A fork server: imports torch and gantool once, then forks one real training process per request, so
@@ -23,7 +23,7 @@ from tests.conftest import TINY
 FORK_SERVER = r"""
 import json, os, sys
 import torch  # noqa: F401  (loaded once, shared by every child)
-import gantool.commands.train, gantool.trainer  # noqa: F401
+import gantool.commands.train, gantool.training.trainer  # noqa: F401
 from gantool.cli import main
 from gantool.registry import load_registry
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from gantool.checkpoint import load_tensors, save_tensors
-from gantool.rundir import latest_checkpoint
+from gantool.runs.checkpoint import load_tensors, save_tensors
+from gantool.runs.rundir import latest_checkpoint
 from tests.conftest import run_subprocess
 
 # Batches of 1,000 from 5,000 digits: 5 steps per epoch, so the stop lands mid-epoch and the resumed part
@@ -148,7 +148,7 @@ def test_resuming_after_half_the_images_were_deleted_finishes_the_run(tmp_path):
 def test_an_epoch_that_comes_up_short_ends_the_run_in_one_line_instead_of_spinning(cli, tmp_path, monkeypatch):
     """Whatever the cause, an epoch must end or training stops: a loop that never reaches a batch never reaches
     the check for Ctrl-C either."""
-    from gantool.batches import BatchSource
+    from gantool.training.batches import BatchSource
 
     real_batches, calls = BatchSource.batches, []
 

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from gantool.checkpoint import load_tensors
-from gantool.rundir import latest_checkpoint
-from gantool.signals import StopRequest
+from gantool.runs.checkpoint import load_tensors
+from gantool.runs.rundir import latest_checkpoint
+from gantool.training.signals import StopRequest
 from tests.conftest import TINY
 
 RUN = ["--set", "gen.depth=4", "--set", "disc.depth=4", "--batch-size", "8", "--max-steps", "1000000",
@@ -63,7 +63,7 @@ def test_second_signal_interrupts_at_once():
 def test_a_second_signal_stops_at_once_says_what_is_saved_and_exits_with_its_code(cli, tmp_path, monkeypatch,
                                                                                    every, said):
     """Two SIGTERMs during step 3, the second before the step ends: once this exited 130 saying only "aborted"."""
-    from gantool.trainer import Trainer
+    from gantool.training.trainer import Trainer
 
     real_step = Trainer.train_step
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from gantool import rundir
+import gantool
 from gantool.errors import GantoolError, GantoolWarning
-from gantool.rundir import RunDir, checkpoint_path
+from gantool.runs import rundir
+from gantool.runs.rundir import RunDir, checkpoint_path
 
-PACKAGE = Path(rundir.__file__).parent
+PACKAGE = Path(gantool.__file__).parent
 NAMES = [rundir.CONFIG, rundir.METRICS, rundir.LOSS_PLOT, rundir.SAMPLES_GIF, rundir.EXPORT, rundir.BEST_EXPORT]
 
 

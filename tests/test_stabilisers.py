@@ -17,10 +17,10 @@ from gantool_builtins.nets.diffaugment import cutout, translation
 from torch import nn
 
 from gantool import hookimpl
-from gantool.checkpoint import load_tensors
-from gantool.ema import EMA, recalibrate_batch_norm
 from gantool.interfaces import DataSpec
+from gantool.runs.checkpoint import load_tensors
 from gantool.testing import check_architecture, check_augmentation, check_loss, check_plugin
+from gantool.training.ema import EMA, recalibrate_batch_norm
 
 SPEC = DataSpec(1, 28, 28, 10)
 
@@ -234,7 +234,7 @@ def test_lazy_r1_runs_on_every_kth_d_step_only(tmp_path):
     from gantool.assembly import build_parts
     from gantool.config import TrainConfig
     from gantool.registry import load_registry
-    from gantool.trainer import Trainer
+    from gantool.training.trainer import Trainer
 
     config = TrainConfig(loss="hinge", options={"gen": {"depth": 4}, "disc": {"depth": 4},
                                                 "loss": {"r1": 1.0, "r1_every": 4}}, batch_size=8, device="cpu")
@@ -290,8 +290,8 @@ def test_recalibration_measures_the_models_own_batch_statistics():
 
 
 def test_ema_sampling_uses_batch_norm_statistics_that_fit_the_ema_weights(cli, tmp_path):
-    from gantool.exported import load_generator
     from gantool.registry import load_registry
+    from gantool.runs.exported import load_generator
 
     run = tmp_path / "run"
     result = cli("train", "--out", str(run), *TINY, "--max-steps", "6", "--ema", "0.9", "--checkpoint-every", "6")

@@ -11,13 +11,13 @@ import torch
 
 from gantool.assembly import build_parts
 from gantool.config import TrainConfig
-from gantool.ema import EMA
 from gantool.errors import GantoolError
-from gantool.noise import draw_noise
-from gantool.progress import TrainingDisplay
 from gantool.registry import load_registry
-from gantool.stopping import Patience
-from gantool.trainer import BEST_CHECKPOINT, BEST_EXPORT, StepMeter, Trainer
+from gantool.training.ema import EMA
+from gantool.training.noise import draw_noise
+from gantool.training.progress import TrainingDisplay
+from gantool.training.stopping import Patience
+from gantool.training.trainer import BEST_CHECKPOINT, BEST_EXPORT, StepMeter, Trainer
 
 TINY_OPTIONS = {"gen": {"depth": 8}, "disc": {"depth": 8}}
 
@@ -116,7 +116,7 @@ def test_ema_averages_parameters_and_copies_batch_norm_buffers():
 
 
 def test_ema_makes_the_export_and_is_checkpointed(tmp_path):
-    from gantool.checkpoint import load_tensors
+    from gantool.runs.checkpoint import load_tensors
 
     trainer = make_trainer(tmp_path / "a", ema=0.9)
     for real, labels in first_batches(trainer, 2):
@@ -156,14 +156,14 @@ def test_uniform_noise_lies_in_minus_one_to_one():
 
 
 def test_bf16_is_refused_in_one_line_where_the_cpu_lacks_it(monkeypatch):
-    from gantool import devices
+    from gantool.training import devices
 
     monkeypatch.setattr(devices, "cpu_flags", lambda: {"avx2"})
     with pytest.raises(GantoolError, match="--precision fp32"):
         devices.autocast_for("bf16", torch.device("cpu"))
 
 
-@pytest.mark.skipif(not __import__("gantool.devices").devices.bf16_supported(torch.device("cpu")),
+@pytest.mark.skipif(not __import__("gantool.training.devices").training.devices.bf16_supported(torch.device("cpu")),
                     reason="this CPU has no native bf16")
 def test_bf16_training_step_runs_and_keeps_fp32_weights(tmp_path):
     trainer = make_trainer(tmp_path, precision="bf16")

@@ -9,9 +9,9 @@ import tomllib
 import pytest
 from PIL import Image
 
-from gantool.checkpoint import load_tensors
 from gantool.evaluation import evaluator as evaluator_module
-from gantool.noise import draw_noise
+from gantool.runs.checkpoint import load_tensors
+from gantool.training.noise import draw_noise
 from tests.conftest import TINY, run_subprocess
 
 FEATURES = ["--ema", "0.9", "--noise", "uniform", "--g-steps", "2", "--betas-g", "0.4,0.99",

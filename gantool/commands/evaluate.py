@@ -51,7 +51,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, KID, precision and recall,
         classifier scores, each beside the real floor."""
-        from gantool.evaluating import measure
+        from gantool.evaluation.api import measure
         from gantool.options import parse_set_arguments
 
         result = measure(registry(), source, num=num, seed=seed, extractor=extractor,

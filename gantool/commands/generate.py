@@ -54,10 +54,10 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         """Draw images from a trained generator (its EMA weights when the run kept them)."""
         import torch
 
-        from gantool.devices import pick_device
         from gantool.errors import GantoolError
-        from gantool.exported import load_generator
-        from gantool.sample_files import write_images
+        from gantool.runs.exported import load_generator
+        from gantool.runs.sample_files import write_images
+        from gantool.training.devices import pick_device
 
         if format_ not in FORMATS:
             raise GantoolError(f"--format {format_!r} is not known; use {', '.join(FORMATS)}")

@@ -13,11 +13,11 @@ from gantool.registry import Registry
 def describe_source(source: Path) -> dict[str, Any]:
     """Config, export metadata, latest checkpoint step and hashes of a run directory, an export file or an exported
     folder."""
-    from gantool.checkpoint import load_tensors
     from gantool.errors import GantoolError
-    from gantool.export_folder import CONFIG as EXPORT_CONFIG
-    from gantool.export_folder import checked_model, is_export_folder, read_config, sha256_of
-    from gantool.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
+    from gantool.runs.checkpoint import load_tensors
+    from gantool.runs.export_folder import CONFIG as EXPORT_CONFIG
+    from gantool.runs.export_folder import checked_model, is_export_folder, read_config, sha256_of
+    from gantool.runs.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
         raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")

@@ -35,12 +35,12 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         """Generate images along a path between two noise vectors (the label stays fixed or switches halfway)."""
         import torch
 
-        from gantool.devices import pick_device
         from gantool.errors import GantoolError
-        from gantool.exported import load_generator
         from gantool.images import save_grid
-        from gantool.interpolation import interpolate as walk
-        from gantool.sample_files import write_gif
+        from gantool.runs.exported import load_generator
+        from gantool.runs.interpolation import interpolate as walk
+        from gantool.runs.sample_files import write_gif
+        from gantool.training.devices import pick_device
 
         if mode not in ("lerp", "slerp"):
             raise GantoolError(f"--mode {mode!r} is not known; use lerp or slerp")

@@ -15,8 +15,8 @@ from gantool.commands.train_options import INVOCATION, resolve_config, train_par
 from gantool.config import TrainConfig, flag
 from gantool.errors import GantoolError
 from gantool.registry import Registry
-from gantool.rundir import RunDir
-from gantool.training import RESUMABLE, resumed_config, run_training
+from gantool.runs.rundir import RunDir
+from gantool.training.run import RESUMABLE, resumed_config, run_training
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
@@ -25,12 +25,12 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         """Train a GAN. With no arguments: a conditional DCGAN (cgan) + BCE on the bundled 5,000 MNIST digits, about 4
         minutes on 2 cores."""
         if nproc is not None and nproc > 1:
-            from gantool.launch import run_torchrun
+            from gantool.training.launch import run_torchrun
 
             sys.exit(run_torchrun(nproc, (ctx.find_root().obj or {}).get("argv", [])))
 
         from gantool.consoles import err_console
-        from gantool.signals import TrainingInterrupted
+        from gantool.training.signals import TrainingInterrupted
 
         given = {name for name in ctx.params if ctx.get_parameter_source(name).name == "COMMANDLINE"}
         if resume is not None:

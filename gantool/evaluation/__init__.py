@@ -1,1 +1,2 @@
-"""Offline sample-quality measures: Fréchet distance, classifier scores, and the extractors they use."""
+"""Sample quality: Fréchet distance, KID, classifier scores and the extractors they use; `api.evaluate` is
+`gantool.evaluate`."""

@@ -23,8 +23,8 @@ from gantool.evaluation.kid import kid, subset_size
 from gantool.evaluation.manifold import NEIGHBOURS, Manifold
 from gantool.evaluation.reference import DIGIT_REFERENCE, RealParts, real_parts
 from gantool.interfaces import DataSpec
-from gantool.noise import draw_noise
 from gantool.registry import Registry
+from gantool.training.noise import draw_noise
 
 ExtractorChoice = Literal["auto", "digits", "inception"]
 Extract = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gantool.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
 from gantool.errors import GantoolError, GantoolWarning
-from gantool.runlock import RunLock
+from gantool.runs.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
+from gantool.runs.runlock import RunLock
 
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
@@ -196,7 +196,7 @@ def finished_export(source: Path) -> Path:
     """Like `export_of`, refusing a run directory that has not finished; an exported folder gives its checked
     model file."""
     if source.is_dir() and not RunDir(source).is_run:
-        from gantool.export_folder import checked_model, is_export_folder
+        from gantool.runs.export_folder import checked_model, is_export_folder
 
         if is_export_folder(source):
             return checked_model(source)

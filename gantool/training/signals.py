@@ -14,10 +14,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from gantool.rundir import RunDir
+from gantool.runs.rundir import RunDir
 
 if TYPE_CHECKING:
-    from gantool.distributed import Cluster
+    from gantool.training.distributed import Cluster
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gantool.checkpoint import OUTPUT_ADVICE, atomic_write_bytes
 from gantool.errors import GantoolError
 from gantool.images import save_grid, to_uint8
-from gantool.plots import save_gif
+from gantool.runs.checkpoint import OUTPUT_ADVICE, atomic_write_bytes
+from gantool.runs.plots import save_gif
 
 if TYPE_CHECKING:
     import numpy as np

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError, first_line
-from gantool.health import nonfinite_names
+from gantool.training.health import nonfinite_names
 
 if TYPE_CHECKING:
     import torch

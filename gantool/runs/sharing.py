@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from gantool.errors import GantoolError
-from gantool.export_folder import APP, CARD, CONFIG, FORMAT, GRID, MODEL, sha256_of
 from gantool.registry import Registry
+from gantool.runs.export_folder import APP, CARD, CONFIG, FORMAT, GRID, MODEL, sha256_of
 
 GRID_PER_CLASS = 8
 GRID_COUNT = 64
@@ -23,11 +23,11 @@ GRID_COUNT = 64
 
 def export_folder(registry: Registry, source: Path, folder: Path) -> Path:
     """Export the generator of `source` (a finished run, its export file, or an exported folder) into `folder`."""
-    from gantool.checkpoint import atomic_write_text
     from gantool.images import grid_labels, save_grid
-    from gantool.loading import load
-    from gantool.model_card import app_text, model_card
-    from gantool.rundir import finished_export
+    from gantool.runs.checkpoint import atomic_write_text
+    from gantool.runs.loading import load
+    from gantool.runs.model_card import app_text, model_card
+    from gantool.runs.rundir import finished_export
 
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise GantoolError(f"{folder} already exists and is not empty; choose a new folder for the export")

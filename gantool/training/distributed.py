@@ -21,7 +21,7 @@ import torch.distributed as dist
 from torch import nn
 
 from gantool.errors import GantoolError, ReplicaMismatchError, first_line
-from gantool.launch import launched_by_torchrun
+from gantool.training.launch import launched_by_torchrun
 
 REPORT_ENV = "GANTOOL_REPLICA_REPORT"  # debugging: a folder where each rank writes its checkpoint checksums
 SEED_STRIDE = 1_000_003  # rank r draws noise from seed + r x this, so ranks never share a stream

@@ -1,7 +1,7 @@
 """What a training checkpoint holds, packed from a Trainer and unpacked into one: weights, optimizer and
 schedule state, every random stream, and the counters that let a resumed run equal an uninterrupted one.
 
-The files themselves (safetensors + JSON, atomic) are checkpoint.py's; the naming is rundir.py's.
+The files themselves (safetensors + JSON, atomic) are runs/checkpoint.py's; the naming is runs/rundir.py's.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool import __version__
-from gantool import checkpoint_checks as checks
-from gantool.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
-from gantool.distributed import average_buffers, gather_rank_states, rank_key, verify_replicas
 from gantool.errors import GantoolError, GantoolWarning, first_line
-from gantool.health import diverged, nonfinite_names
-from gantool.rngstate import capture_rng, restore_rng
-from gantool.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
+from gantool.runs.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
+from gantool.runs.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
+from gantool.training import checkpoint_checks as checks
+from gantool.training.distributed import average_buffers, gather_rank_states, rank_key, verify_replicas
+from gantool.training.health import diverged, nonfinite_names
+from gantool.training.rngstate import capture_rng, restore_rng
 
 if TYPE_CHECKING:
     import torch
 
-    from gantool.trainer import Trainer
+    from gantool.training.trainer import Trainer
 
 STATEFUL = ("opt_g", "opt_d", "sched_g", "sched_d")  # Trainer attributes with state_dict/load_state_dict
 

@@ -8,27 +8,27 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from gantool import checkpoint_state
 from gantool.assembly import Parts
-from gantool.batches import BatchSource
 from gantool.config import TrainConfig
-from gantool.devices import autocast_for, pick_device
-from gantool.distributed import Cluster, reduce_meter, replicate
-from gantool.ema import EMA
 from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
-from gantool.exported import write_export
-from gantool.health import HealthMonitor
 from gantool.images import grid_labels, save_grid
-from gantool.meter import StepMeter
-from gantool.noise import draw_noise
-from gantool.plots import draw_run_pictures
-from gantool.progress import TrainingDisplay
-from gantool.run_log import RunLog
-from gantool.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
-from gantool.schedules import step_decay
-from gantool.signals import StopRequest, TrainingStopped, any_rank
-from gantool.stopping import Patience
+from gantool.runs.exported import write_export
+from gantool.runs.plots import draw_run_pictures
+from gantool.runs.run_log import RunLog
+from gantool.runs.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
+from gantool.training import checkpoint_state
+from gantool.training.batches import BatchSource
+from gantool.training.devices import autocast_for, pick_device
+from gantool.training.distributed import Cluster, reduce_meter, replicate
+from gantool.training.ema import EMA
+from gantool.training.health import HealthMonitor
+from gantool.training.meter import StepMeter
+from gantool.training.noise import draw_noise
+from gantool.training.progress import TrainingDisplay
+from gantool.training.schedules import step_decay
+from gantool.training.signals import StopRequest, TrainingStopped, any_rank
+from gantool.training.stopping import Patience
 
 if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation

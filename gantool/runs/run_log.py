@@ -11,8 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gantool.progress import TrainingDisplay
-from gantool.rundir import RunDir
+from gantool.runs.rundir import RunDir
+from gantool.training.progress import TrainingDisplay
 
 
 class RunLog:
@@ -23,7 +23,7 @@ class RunLog:
         self.path = run.metrics if writes else Path(os.devnull)
         self.display, self.tensorboard = display, None
         if tensorboard and writes:
-            from gantool.tensorboard_log import TensorBoardLog
+            from gantool.runs.tensorboard_log import TensorBoardLog
 
             self.tensorboard = TensorBoardLog(run.path, hparams)
 

@@ -37,7 +37,7 @@ def without_nproc(argv: Sequence[str]) -> list[str]:
 
 def torchrun_command(nproc: int, argv: Sequence[str]) -> list[str]:
     """torchrun's arguments for N processes on this machine running `gantool ARGV` (minus --nproc)."""
-    return [sys.executable, "-m", "gantool.launch", "--standalone", "--nproc-per-node", str(nproc),
+    return [sys.executable, "-m", "gantool.training.launch", "--standalone", "--nproc-per-node", str(nproc),
             "-m", "gantool", *without_nproc(argv)]
 
 

@@ -1,13 +1,11 @@
-"""Training as a library call: `gantool.train(...)`, and the run itself that `gantool train` also runs.
+"""The training run that `gantool train` and `gantool.train(...)` both start: check what can fail early, open the
+process group, build the parts, and train in every process until the export, or a clean stop, is written.
 
-The settings are TrainConfig's fields (one declaration for the command, config files and this function); the
-run is silent unless asked, raises GantoolError for what a user can fix, and turns a stop (Ctrl-C, SIGTERM, or a
-KeyboardInterrupt raised in `callback`) into a checkpoint that `resume` continues, then a KeyboardInterrupt.
-"""
+A stop (Ctrl-C, SIGTERM, or a KeyboardInterrupt raised in the callback) becomes TrainingInterrupted once the
+step's checkpoint is saved."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import signal
 from collections.abc import Callable, Mapping
@@ -16,40 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file, train_option_specs
+from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
 from gantool.errors import GantoolError
-from gantool.progress import TrainingDisplay
 from gantool.registry import Registry
-from gantool.rundir import RunDir
+from gantool.runs.rundir import RunDir
+from gantool.training.progress import TrainingDisplay
 
 if TYPE_CHECKING:
     import torch
 
-    from gantool.distributed import Cluster
-    from gantool.loading import LoadedGenerator
-    from gantool.signals import StopRequest
+    from gantool.training.distributed import Cluster
+    from gantool.training.signals import StopRequest
 
 Callback = Callable[[int, dict[str, float]], None]
 # The saved settings a resumed run may change: the step budget, to train further, and where it runs.
 RESUMABLE = ("epochs", "max_steps", "device")
-
-
-@dataclass
-class TrainingResult:
-    """A finished run: its directory, export and final sample grid, and its last logged numbers."""
-
-    run_dir: Path
-    export: Path
-    samples: Path
-    steps: int
-    metrics: dict[str, float]
-    evaluation: dict[str, Any] | None
-
-    def load(self, **kwargs: Any) -> LoadedGenerator:
-        """The trained generator, as `gantool.load(run_dir, **kwargs)` gives it."""
-        from gantool.loading import load
-
-        return load(self.run_dir, **kwargs)
 
 
 @dataclass
@@ -102,8 +81,8 @@ def run_training(
     """Check what can fail early, then train in every process of the (possibly one-process) group.
 
     A stop signal ends it with TrainingInterrupted once the step's checkpoint is saved."""
-    from gantool.devices import autocast_for, pick_device
-    from gantool.distributed import process_group
+    from gantool.training.devices import autocast_for, pick_device
+    from gantool.training.distributed import process_group
 
     checkpoint = None
     if resume is not None:
@@ -115,7 +94,7 @@ def run_training(
     device = pick_device(config.device)
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     if config.tensorboard:
-        from gantool.tensorboard_log import require_tensorboard
+        from gantool.runs.tensorboard_log import require_tensorboard
 
         require_tensorboard()
     with process_group(device) as cluster, ExitStack() as held:
@@ -153,11 +132,11 @@ def _train_in(
     from rich.text import Text
 
     from gantool.assembly import build_parts, plugin_at_fault, plugin_failure, warn_left_out
-    from gantool.checkpoint import atomic_write_text, write_error
     from gantool.consoles import clean, err_console
-    from gantool.distributed import broadcast_text, wait_for_all
-    from gantool.signals import StopNow, TrainingInterrupted, TrainingStopped, stop_message, stop_now_message
-    from gantool.trainer import Trainer
+    from gantool.runs.checkpoint import atomic_write_text, write_error
+    from gantool.training.distributed import broadcast_text, wait_for_all
+    from gantool.training.signals import StopNow, TrainingInterrupted, TrainingStopped, stop_message, stop_now_message
+    from gantool.training.trainer import Trainer
 
     torch.manual_seed(config.seed)  # the same initial weights everywhere (rank 0's are broadcast anyway)
     parts = build_parts(
@@ -281,84 +260,3 @@ def describe_training(config: TrainConfig) -> str:
         f"evaluation every {config.eval_every or '-'} steps; noise {config.noise}; "
         f"seed {config.seed}"
     )
-
-
-def train(
-    config: str | os.PathLike[str] | None = None,
-    *,
-    out: str | os.PathLike[str] | None = None,
-    resume: str | os.PathLike[str] | None = None,
-    progress: bool = False,
-    callback: Callback | None = None,
-    **settings: Any,
-) -> TrainingResult:
-    """Train a GAN as `gantool train` does, with the same settings (keyword arguments named as TrainConfig's
-    fields, e.g. max_steps=3, options={"gen": {"depth": 8}}) and defaults.
-
-    `config`: a TOML file (a run's config.toml works) that the keyword arguments override; `resume`: a run
-    directory to continue (only epochs, max_steps and device may change). Silent unless `progress`; `callback(step,
-    metrics)` sees every logged line. A stop leaves a checkpoint and raises KeyboardInterrupt."""
-    from gantool.registry import load_registry
-    from gantool.signals import TrainingInterrupted
-
-    if settings.get("options", {}) is None:
-        del settings["options"]
-    unknown = sorted(set(settings) - set(TrainConfig.__dataclass_fields__))
-    if unknown:
-        known = ", ".join(TrainConfig.__dataclass_fields__)
-        raise GantoolError(f"train() has no setting {unknown[0]!r}; its settings are: {known}")
-    if resume is not None:
-        changed = sorted(set(settings) - set(RESUMABLE))
-        if changed or config is not None:
-            what = changed[0] if changed else "config"
-            raise GantoolError(
-                f"resume continues a run with its saved settings, so {what} cannot be given; only "
-                f"{' and '.join(RESUMABLE)} may change"
-            )
-        run_config = resumed_config(Path(resume), settings, set(settings))
-    else:
-        run_config = config_from(Path(config) if config is not None else None, settings)
-    try:
-        outcome = run_training(
-            run_config,
-            load_registry(),
-            out=None if out is None else Path(out),
-            resume=None if resume is None else Path(resume),
-            quiet=not progress,
-            callback=callback,
-        )
-    except TrainingInterrupted as stopped:
-        raise KeyboardInterrupt(str(stopped)) from None
-    from gantool.provenance import last_evaluation, last_metrics
-
-    run = RunDir(outcome.run_dir)
-    return TrainingResult(
-        outcome.run_dir, outcome.export, outcome.samples, outcome.steps, last_metrics(run), last_evaluation(run)
-    )
-
-
-def config_from(config_file: Path | None, settings: dict[str, Any]) -> TrainConfig:
-    """Defaults, then the config file, then the settings given (their options merged into the file's by kind)."""
-    if config_file is None:
-        return TrainConfig(**settings)
-    saved = read_config_file(config_file)
-    fields = {
-        name: value
-        for name, value in TrainConfig.from_toml_dict(saved, str(config_file)).__dict__.items()
-        if name in saved
-    }
-    options = {kind: dict(values) for kind, values in fields.pop("options", {}).items()}
-    for kind, values in (settings.get("options") or {}).items():
-        options.setdefault(kind, {}).update(values)
-    return TrainConfig(**(fields | settings | {"options": options}))
-
-
-def _signature() -> inspect.Signature:
-    """train()'s signature as help() and editors show it: every TrainConfig setting with its default."""
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    head = [param for param in inspect.signature(train).parameters.values() if param.kind is not param.VAR_KEYWORD]
-    fields = [inspect.Parameter(spec.name, keyword, default=spec.default) for spec in train_option_specs()]
-    return inspect.Signature([*head, *fields, inspect.Parameter("options", keyword, default=None)])
-
-
-train.__signature__ = _signature()  # type: ignore[attr-defined]

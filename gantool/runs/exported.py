@@ -13,14 +13,14 @@ import torch
 
 from gantool import __version__
 from gantool.assembly import Parts, build_generator
-from gantool.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
-from gantool.checkpoint import FORMAT as CHECKPOINT_FORMAT
 from gantool.config import train_option_specs
 from gantool.consoles import err_console
 from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
-from gantool.rundir import CHECKPOINTS, RunDir, finished_export, latest_checkpoint
+from gantool.runs.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
+from gantool.runs.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from gantool.runs.rundir import CHECKPOINTS, RunDir, finished_export, latest_checkpoint
 
 if TYPE_CHECKING:
     from gantool.config import TrainConfig
@@ -53,7 +53,7 @@ class LoadedGenerator:
         """`count` latent vectors drawn from `seed` on the CPU, so a seed means the same images everywhere.
 
         They follow the distribution the generator was trained on (the export's `noise`: normal or uniform)."""
-        from gantool.noise import draw_noise
+        from gantool.training.noise import draw_noise
 
         kind = self.state.get("noise", "normal")
         return draw_noise(kind, count, self.generator.latent_dim, generator=torch.Generator().manual_seed(seed))
@@ -76,7 +76,7 @@ class LoadedGenerator:
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The dataset a generator was trained on and its options: from the run's config.toml (or an exported
     folder's config.json) when there is one, else the dataset name in the export with default options."""
-    from gantool.provenance import provenance_of
+    from gantool.runs.provenance import provenance_of
 
     info = provenance_of(source, state)
     return info["dataset"] or "", info["data_options"]

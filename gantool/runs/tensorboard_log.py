@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gantool.errors import GantoolError
-from gantool.rundir import RunDir
+from gantool.runs.rundir import RunDir
 
 # metrics.jsonl name -> TensorBoard tag
 TAGS = {"d_loss": "loss/d_total", "d_real": "loss/d_real", "d_fake": "loss/d_fake", "g_loss": "loss/g",
