@@ -286,9 +286,9 @@ def test_per_class_rows_share_the_same_noise(tmp_path, capsys):
 
 def test_training_grids_of_a_conditional_g_share_noise_across_class_rows(tmp_path):
     trainer = make_trainer(tmp_path, gen="cgan", sample_count=3)
-    rows = trainer.sample_z.view(10, 3, -1)
-    assert all(torch.equal(rows[0], row) for row in rows) and trainer.sample_labels.tolist()[:4] == [0, 0, 0, 1]
-    assert len(make_trainer(tmp_path / "plain", sample_count=16).sample_z) == 16
+    rows = trainer.samples.z.view(10, 3, -1)
+    assert all(torch.equal(rows[0], row) for row in rows) and trainer.samples.labels.tolist()[:4] == [0, 0, 0, 1]
+    assert len(make_trainer(tmp_path / "plain", sample_count=16).samples.z) == 16
 
 
 def test_batches_drawn_with_replacement_may_exceed_the_data(tmp_path):

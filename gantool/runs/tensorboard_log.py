@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
 from gantool.runs.rundir import RunDir
+
+if TYPE_CHECKING:
+    from gantool.assembly import Parts
+    from gantool.config import TrainConfig
 
 # metrics.jsonl name -> TensorBoard tag
 TAGS = {"d_loss": "loss/d_total", "d_real": "loss/d_real", "d_fake": "loss/d_fake", "g_loss": "loss/g",
@@ -24,6 +28,13 @@ def require_tensorboard() -> None:
     except ImportError:
         raise GantoolError("--tensorboard needs the tensorboard package: pip install 'gantool[tensorboard]' "
                            "(or leave --tensorboard out)") from None
+
+
+def hparams_of(config: TrainConfig, parts: Parts) -> dict[str, Any]:
+    """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
+    settings = {key: value for key, value in config.to_toml_dict().items() if key != "options"}
+    options = {f"{kind}.{key}": value for kind, values in parts.options_config().items() for key, value in values.items()}
+    return settings | options
 
 
 SAMPLES_TAG = "samples/fixed_noise"

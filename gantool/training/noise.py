@@ -17,3 +17,12 @@ def draw_noise(kind: str, count: int, latent_dim: int, *, generator: torch.Gener
     else:
         z = torch.randn(shape, generator=generator, device=generator.device)
     return z.to(device)
+
+
+def draw_labelled(kind: str, count: int, latent_dim: int, num_classes: int, *,
+                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Noise and, for a conditional G (`num_classes` > 0), uniformly drawn labels, both from `generator`."""
+    z = draw_noise(kind, count, latent_dim, generator=generator, device=generator.device)
+    if not num_classes:
+        return z, None
+    return z, torch.randint(0, num_classes, (count,), device=generator.device, generator=generator)

@@ -12,11 +12,11 @@ from gantool.assembly import Parts
 from gantool.config import TrainConfig
 from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
-from gantool.images import grid_labels, save_grid
 from gantool.runs.exported import write_export
 from gantool.runs.plots import draw_run_pictures
 from gantool.runs.run_log import RunLog
 from gantool.runs.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
+from gantool.runs.tensorboard_log import hparams_of
 from gantool.training import checkpoint_state
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
@@ -24,17 +24,15 @@ from gantool.training.distributed import Cluster, reduce_meter, replicate
 from gantool.training.ema import EMA
 from gantool.training.health import HealthMonitor
 from gantool.training.meter import StepMeter
-from gantool.training.noise import draw_noise
+from gantool.training.noise import draw_labelled
 from gantool.training.progress import TrainingDisplay
+from gantool.training.sample_grid import FixedSamples
 from gantool.training.schedules import step_decay
 from gantool.training.signals import StopRequest, TrainingStopped, any_rank
 from gantool.training.stopping import Patience
 
 if TYPE_CHECKING:
     from gantool.evaluation.during_training import TrainingEvaluation
-
-SAMPLE_COUNT = 64  # images in an unconditional sample grid, unless --sample-count says otherwise
-CLASS_ROW = 8  # images in each class row of a conditional one
 
 
 @dataclass
@@ -85,16 +83,8 @@ class Trainer:
         self.stop = StopRequest()  # run_training installs it as the SIGINT/SIGTERM handler
         self.health = HealthMonitor(self.total_steps)
         self.last_checkpoint: Path | None = None
-        fixed = torch.Generator().manual_seed(config.seed + 3)
-        if self.num_classes:  # one row per class, every row from the same noise, so rows differ by label alone
-            self.sample_row = config.sample_count or CLASS_ROW
-            self.sample_labels = grid_labels(self.num_classes, self.sample_row, self.device)
-            row = draw_noise(config.noise, self.sample_row, self.G.latent_dim, generator=fixed, device=self.device)
-            self.sample_z = row.repeat(self.num_classes, 1)
-        else:
-            self.sample_row, self.sample_labels = None, None
-            self.sample_z = draw_noise(config.noise, config.sample_count or SAMPLE_COUNT, self.G.latent_dim,
-                                       generator=fixed, device=self.device)
+        self.samples = FixedSamples(config.noise, self.G.latent_dim, self.num_classes, config.sample_count,
+                                    config.seed + 3, self.device)
 
     @property
     def finished(self) -> bool:
@@ -113,7 +103,7 @@ class Trainer:
         if self.cluster.is_main:
             self.run.forget_after(self.step)
         log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
-                     hparams=self.hparams())
+                     hparams=hparams_of(self.config, self.parts) if self.config.tensorboard else None)
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 epoch = self.epoch
@@ -158,13 +148,6 @@ class Trainer:
             log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
         if self.step % config.checkpoint_every == 0 or last:
             self.save_checkpoint()
-
-    def hparams(self) -> dict[str, Any]:
-        """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
-        settings = {key: value for key, value in self.config.to_toml_dict().items() if key != "options"}
-        parts = {f"{kind}.{key}": value for kind, options in self.parts.options_config().items()
-                 for key, value in options.items()}
-        return settings | parts
 
     def after_epoch(self, meter: StepMeter, display: TrainingDisplay) -> None:
         """Report the epoch, step the learning-rate decay, and apply --patience; then start the next epoch."""
@@ -281,31 +264,22 @@ class Trainer:
         return images if self.augment is None else self.augment(images)
 
     def _noise_batch(self, count: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self._draw_batch(count, self.noise)
+        return draw_labelled(self.config.noise, count, self.G.latent_dim, self.num_classes, generator=self.noise)
 
     def _calibration_batch(self, count: int, source: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Noise (and labels) from a CPU generator of the caller's, moved to the device: EMA recalibration
         draws its fixed batches this way, leaving the training noise stream untouched."""
-        z, labels = self._draw_batch(count, source)
+        z, labels = draw_labelled(self.config.noise, count, self.G.latent_dim, self.num_classes, generator=source)
         return z.to(self.device), None if labels is None else labels.to(self.device)
-
-    def _draw_batch(self, count: int, source: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
-        z = draw_noise(self.config.noise, count, self.G.latent_dim, generator=source, device=source.device)
-        if not self.num_classes:
-            return z, None
-        return z, torch.randint(0, self.num_classes, (count,), device=source.device, generator=source)
 
     # -- files ------------------------------------------------------------------------------------
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
         """The fixed-noise grid of the sampling generator (batch norm in eval mode, running statistics)."""
-        sampler = self.sampler
-        sampler.eval()
         with self.autocast():
-            images = sampler(self.sample_z, self.sample_labels)
-        sampler.train()
+            images = self.samples.draw(self.sampler)
         self.health.check_samples(self.step, images, self.last_checkpoint)
-        return save_grid(images, path, nrow=self.sample_row)
+        return self.samples.save(images, path)
 
     def save_plots(self) -> None:
         """loss.png from metrics.jsonl and samples.gif from the step grids, both in the run directory."""
