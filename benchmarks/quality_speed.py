@@ -37,8 +37,8 @@ from gantool.config import TrainConfig
 from gantool.evaluation.evaluator import Evaluator, digit_evaluator
 from gantool.options import parse_set_arguments
 from gantool.registry import load_registry
-from gantool.runs.exported import load_generator
-from gantool.runs.plots import _ticks as ticks
+from gantool.storage.exported import load_generator
+from gantool.storage.plots import _ticks as ticks
 from gantool.training.progress import TrainingDisplay
 from gantool.training.trainer import StepMeter, Trainer
 

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
-    "load": "gantool.runs.loading",
-    "LoadedGenerator": "gantool.runs.loading",
+    "load": "gantool.storage.loading",
+    "LoadedGenerator": "gantool.storage.loading",
     "to_uint8": "gantool.images",
     "to_pil": "gantool.images",
     "to_grid": "gantool.images",

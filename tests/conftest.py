@@ -66,7 +66,7 @@ def trained_run(tmp_path_factory) -> Path:
 
 def fill_disk_from_fourth_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     """From the 4th step checkpoint on, its temp file is /dev/full: the kernel's real ENOSPC on write."""
-    import gantool.runs.checkpoint
+    import gantool.storage.checkpoint
 
     real_mkstemp, calls = tempfile.mkstemp, []
 
@@ -79,4 +79,4 @@ def fill_disk_from_fourth_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
                 fd = os.open("/dev/full", os.O_WRONLY)
         return fd, name
 
-    monkeypatch.setattr(gantool.runs.checkpoint.tempfile, "mkstemp", filling_up)
+    monkeypatch.setattr(gantool.storage.checkpoint.tempfile, "mkstemp", filling_up)

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from gantool.errors import ReplicaMismatchError
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import checkpoint_path, latest_checkpoint, write_latest_pointer
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import checkpoint_path, latest_checkpoint, write_latest_pointer
 from gantool.training.distributed import REPORT_ENV, checksums, compare_checksums
 from gantool.training.launch import torchrun_command, without_nproc
 from tests.conftest import TINY, run_subprocess

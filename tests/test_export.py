@@ -19,7 +19,7 @@ FILES = {"model.safetensors", "config.json", "README.md", "samples.png", "app.py
 def exported(trained_run, tmp_path_factory):
     folder = tmp_path_factory.mktemp("exports") / "tiny-dcgan"
     from gantool.registry import load_registry
-    from gantool.runs.sharing import export_folder
+    from gantool.storage.sharing import export_folder
 
     return export_folder(load_registry(), trained_run, folder)
 

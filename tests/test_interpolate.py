@@ -4,7 +4,7 @@ import pytest
 import torch
 from PIL import Image
 
-from gantool.runs.interpolation import interpolate
+from gantool.storage.interpolation import interpolate
 
 
 @pytest.mark.parametrize("mode", ["lerp", "slerp"])

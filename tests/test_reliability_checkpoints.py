@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gantool.runs.checkpoint import atomic_write_bytes, load_tensors
-from gantool.runs.rundir import latest_checkpoint, write_latest_pointer
+from gantool.storage.checkpoint import atomic_write_bytes, load_tensors
+from gantool.storage.rundir import latest_checkpoint, write_latest_pointer
 from tests.conftest import TINY
 
 # A fork server: imports torch and gantool once, then forks one real training process per request, so

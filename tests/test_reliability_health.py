@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from gantool import hookimpl
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 
 SMALL = ["--set", "disc.depth=4", "--set", "data.image_size=8", "--batch-size", "16",
          "--checkpoint-every", "1", "--sample-every", "2", "--quiet"]

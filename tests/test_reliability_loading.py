@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.rundir import latest_checkpoint
 
 
 class CreatesMarker:

@@ -8,8 +8,8 @@ import json
 import os
 from pathlib import Path
 
-import gantool.runs.checkpoint
-import gantool.runs.run_log
+import gantool.storage.checkpoint
+import gantool.storage.run_log
 from tests.conftest import TINY, fill_disk_from_fourth_checkpoint
 
 
@@ -38,7 +38,7 @@ class FullAfter:
 
 def test_a_full_disk_mid_line_leaves_only_whole_lines_and_the_run_resumes(cli, tmp_path, monkeypatch):
     run_dir = tmp_path / "run"
-    monkeypatch.setattr(gantool.runs.run_log, "os", FullAfter(4))
+    monkeypatch.setattr(gantool.storage.run_log, "os", FullAfter(4))
     result = cli("train", "--out", str(run_dir), *TINY, "--max-steps", "6", "--checkpoint-every", "1")
     assert result.code == 2
     assert "metrics.jsonl: the disk is full" in result.err

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 from tests.conftest import TINY, fill_disk_from_fourth_checkpoint
 
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from gantool.runs.checkpoint import load_tensors, save_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors, save_tensors
+from gantool.storage.rundir import latest_checkpoint
 from tests.conftest import run_subprocess
 
 # Batches of 1,000 from 5,000 digits: 5 steps per epoch, so the stop lands mid-epoch and the resumed part

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 from tests.conftest import TINY, run_subprocess
 
 # Small and endless: each test decides when the process stops.

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 from gantool.training.signals import StopRequest
 from tests.conftest import TINY
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 
 
 @pytest.fixture

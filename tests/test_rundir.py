@@ -8,8 +8,8 @@ import pytest
 
 import gantool
 from gantool.errors import GantoolError, GantoolWarning
-from gantool.runs import rundir
-from gantool.runs.rundir import RunDir, checkpoint_path
+from gantool.storage import rundir
+from gantool.storage.rundir import RunDir, checkpoint_path
 
 PACKAGE = Path(gantool.__file__).parent
 NAMES = [rundir.CONFIG, rundir.METRICS, rundir.LOSS_PLOT, rundir.SAMPLES_GIF, rundir.EXPORT, rundir.BEST_EXPORT]

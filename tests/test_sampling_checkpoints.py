@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from gantool.runs.checkpoint import load_tensors, save_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors, save_tensors
+from gantool.storage.rundir import latest_checkpoint
 
 
 def _unfinished_copy(trained_run, tmp_path, *, spec_recorded: bool = True):

@@ -18,7 +18,7 @@ from torch import nn
 
 from gantool import hookimpl
 from gantool.interfaces import DataSpec
-from gantool.runs.checkpoint import load_tensors
+from gantool.storage.checkpoint import load_tensors
 from gantool.testing import check_architecture, check_augmentation, check_loss, check_plugin
 from gantool.training.ema import EMA, recalibrate_batch_norm
 
@@ -291,7 +291,7 @@ def test_recalibration_measures_the_models_own_batch_statistics():
 
 def test_ema_sampling_uses_batch_norm_statistics_that_fit_the_ema_weights(cli, tmp_path):
     from gantool.registry import load_registry
-    from gantool.runs.exported import load_generator
+    from gantool.storage.exported import load_generator
 
     run = tmp_path / "run"
     result = cli("train", "--out", str(run), *TINY, "--max-steps", "6", "--ema", "0.9", "--checkpoint-every", "6")

@@ -116,7 +116,7 @@ def test_ema_averages_parameters_and_copies_batch_norm_buffers():
 
 
 def test_ema_makes_the_export_and_is_checkpointed(tmp_path):
-    from gantool.runs.checkpoint import load_tensors
+    from gantool.storage.checkpoint import load_tensors
 
     trainer = make_trainer(tmp_path / "a", ema=0.9)
     for real, labels in first_batches(trainer, 2):

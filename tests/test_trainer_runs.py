@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from gantool.evaluation import evaluator as evaluator_module
-from gantool.runs.checkpoint import load_tensors
+from gantool.storage.checkpoint import load_tensors
 from gantool.training.noise import draw_noise
 from tests.conftest import TINY, run_subprocess
 

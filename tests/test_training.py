@@ -4,8 +4,8 @@ import json
 
 from PIL import Image
 
-from gantool.runs.checkpoint import load_tensors
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors
+from gantool.storage.rundir import latest_checkpoint
 from tests.conftest import TINY
 
 

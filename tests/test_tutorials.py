@@ -17,8 +17,8 @@ from torch import nn
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DatasetBundle, DataSpec
-from gantool.runs.checkpoint import load_tensors, unflatten_state_dict
-from gantool.runs.rundir import latest_checkpoint
+from gantool.storage.checkpoint import load_tensors, unflatten_state_dict
+from gantool.storage.rundir import latest_checkpoint
 from gantool.training.batches import BatchSource
 from gantool.training.noise import draw_noise
 from tests.conftest import run_cli
@@ -399,7 +399,7 @@ def test_cgan_branches_refuse_projection_in_one_line(cli):
 
 
 def test_the_documented_tensorboard_mapping_names_tags_gantool_writes():
-    from gantool.runs.tensorboard_log import TAGS
+    from gantool.storage.tensorboard_log import TAGS
 
     text = DOCUMENT.read_text()
     table = text[text.index("| Tutorial's scalar | gantool's tag |"):].split("\n\n")[0]

@@ -17,6 +17,6 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     ) -> None:
         """Write a folder a model hub takes: model.safetensors, config.json, a model card (README.md), the sample
         grid and app.py for the demo. Upload it with the hub's own CLI (hf upload); gantool stays offline."""
-        from gantool.runs.sharing import export_folder
+        from gantool.storage.sharing import export_folder
 
         print(export_folder(registry(), source, folder))

@@ -55,8 +55,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         import torch
 
         from gantool.errors import GantoolError
-        from gantool.runs.exported import load_generator
-        from gantool.runs.sample_files import write_images
+        from gantool.storage.exported import load_generator
+        from gantool.storage.sample_files import write_images
         from gantool.training.devices import pick_device
 
         if format_ not in FORMATS:

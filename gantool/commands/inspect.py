@@ -14,10 +14,10 @@ def describe_source(source: Path) -> dict[str, Any]:
     """Config, export metadata, latest checkpoint step and hashes of a run directory, an export file or an exported
     folder."""
     from gantool.errors import GantoolError
-    from gantool.runs.checkpoint import load_tensors
-    from gantool.runs.export_folder import CONFIG as EXPORT_CONFIG
-    from gantool.runs.export_folder import checked_model, is_export_folder, read_config, sha256_of
-    from gantool.runs.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
+    from gantool.storage.checkpoint import load_tensors
+    from gantool.storage.export_folder import CONFIG as EXPORT_CONFIG
+    from gantool.storage.export_folder import checked_model, is_export_folder, read_config, sha256_of
+    from gantool.storage.rundir import CHECKPOINTS, CONFIG, EXPORT, RunDir, export_of, latest_checkpoint
 
     if not source.exists():
         raise GantoolError(f"{source} does not exist: give a run directory or a {EXPORT} export")

@@ -37,9 +37,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
 
         from gantool.errors import GantoolError
         from gantool.images import save_grid
-        from gantool.runs.exported import load_generator
-        from gantool.runs.interpolation import interpolate as walk
-        from gantool.runs.sample_files import write_gif
+        from gantool.storage.exported import load_generator
+        from gantool.storage.interpolation import interpolate as walk
+        from gantool.storage.sample_files import write_gif
         from gantool.training.devices import pick_device
 
         if mode not in ("lerp", "slerp"):

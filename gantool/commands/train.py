@@ -15,7 +15,7 @@ from gantool.commands.train_options import INVOCATION, resolve_config, train_par
 from gantool.config import TrainConfig, flag
 from gantool.errors import GantoolError
 from gantool.registry import Registry
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 from gantool.training.run import RESUMABLE, resumed_config, run_training
 
 

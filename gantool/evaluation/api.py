@@ -67,8 +67,8 @@ def measure(
     device: str,
 ) -> dict[str, Any]:
     """Check the request, then measure a run or a set of images (the command and `evaluate` share this)."""
-    from gantool.runs.export_folder import is_export_folder
-    from gantool.runs.rundir import RunDir
+    from gantool.storage.export_folder import is_export_folder
+    from gantool.storage.rundir import RunDir
     from gantool.training.devices import pick_device
 
     if extractor not in EXTRACTORS:
@@ -119,7 +119,7 @@ def measure_run(
     """Sample a run's generator (or a fresh one of its shape) and measure it against the run's reference."""
     from gantool.evaluation.evaluator import build_evaluator
     from gantool.evaluation.reference import overlap_note
-    from gantool.runs.exported import load_generator, run_data
+    from gantool.storage.exported import load_generator, run_data
 
     loaded = load_generator(registry, source, device=device)
     generator = loaded.generator

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from gantool.errors import GantoolError
-from gantool.runs.checkpoint import refuse_pickle
+from gantool.storage.checkpoint import refuse_pickle
 
 EXTRACTOR_NAME = "torchvision-inception_v3-pool3"
 HUB_PATTERN = "inception_v3*.safetensors"

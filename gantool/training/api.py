@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from gantool.config import TrainConfig, read_config_file, train_option_specs
 from gantool.errors import GantoolError
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 from gantool.training.run import RESUMABLE, Callback, resumed_config, run_training
 
 if TYPE_CHECKING:
-    from gantool.runs.loading import LoadedGenerator
+    from gantool.storage.loading import LoadedGenerator
 
 
 @dataclass
@@ -35,7 +35,7 @@ class TrainingResult:
 
     def load(self, **kwargs: Any) -> LoadedGenerator:
         """The trained generator, as `gantool.load(run_dir, **kwargs)` gives it."""
-        from gantool.runs.loading import load
+        from gantool.storage.loading import load
 
         return load(self.run_dir, **kwargs)
 
@@ -86,7 +86,7 @@ def train(
         )
     except TrainingInterrupted as stopped:
         raise KeyboardInterrupt(str(stopped)) from None
-    from gantool.runs.provenance import last_evaluation, last_metrics
+    from gantool.storage.provenance import last_evaluation, last_metrics
 
     run = RunDir(outcome.run_dir)
     return TrainingResult(

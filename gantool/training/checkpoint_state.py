@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from gantool import __version__
 from gantool.errors import GantoolError, GantoolWarning, first_line
-from gantool.runs.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
-from gantool.runs.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
+from gantool.storage.checkpoint import FORMAT, flatten_state_dict, load_tensors, save_tensors, unflatten_state_dict
+from gantool.storage.rundir import checkpoint_path, prune_checkpoints, write_latest_pointer
 from gantool.training import checkpoint_checks as checks
 from gantool.training.distributed import average_buffers, gather_rank_states, rank_key, verify_replicas
 from gantool.training.health import diverged, nonfinite_names

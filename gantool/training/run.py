@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
 from gantool.errors import GantoolError
 from gantool.registry import Registry
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 from gantool.training.progress import TrainingDisplay
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def run_training(
     device = pick_device(config.device)
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     if config.tensorboard:
-        from gantool.runs.tensorboard_log import require_tensorboard
+        from gantool.storage.tensorboard_log import require_tensorboard
 
         require_tensorboard()
     with process_group(device) as cluster, ExitStack() as held:
@@ -133,7 +133,7 @@ def _train_in(
 
     from gantool.assembly import build_parts, plugin_at_fault, plugin_failure, warn_left_out
     from gantool.consoles import clean, err_console
-    from gantool.runs.checkpoint import atomic_write_text, write_error
+    from gantool.storage.checkpoint import atomic_write_text, write_error
     from gantool.training.distributed import broadcast_text, wait_for_all
     from gantool.training.signals import StopNow, TrainingInterrupted, TrainingStopped, stop_message, stop_now_message
     from gantool.training.trainer import Trainer

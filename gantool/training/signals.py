@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 
 if TYPE_CHECKING:
     from gantool.training.distributed import Cluster

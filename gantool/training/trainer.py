@@ -12,11 +12,11 @@ from gantool.assembly import Parts
 from gantool.config import TrainConfig
 from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
-from gantool.runs.exported import write_export
-from gantool.runs.plots import draw_run_pictures
-from gantool.runs.run_log import RunLog
-from gantool.runs.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
-from gantool.runs.tensorboard_log import hparams_of
+from gantool.storage.exported import write_export
+from gantool.storage.plots import draw_run_pictures
+from gantool.storage.run_log import RunLog
+from gantool.storage.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
+from gantool.storage.tensorboard_log import hparams_of
 from gantool.training import checkpoint_state
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device

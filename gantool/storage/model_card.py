@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gantool.runs.export_folder import APP, CARD, CONFIG, GRID, MODEL
+from gantool.storage.export_folder import APP, CARD, CONFIG, GRID, MODEL
 
 # The settings a reader needs to judge how a generator was trained, in the card's order.
 TRAINING_ROWS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool.errors import GantoolError
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 
 if TYPE_CHECKING:
     from gantool.assembly import Parts
@@ -33,7 +33,8 @@ def require_tensorboard() -> None:
 def hparams_of(config: TrainConfig, parts: Parts) -> dict[str, Any]:
     """The run's settings and its parts' resolved options (as gen.depth, ...), for TensorBoard's hparams."""
     settings = {key: value for key, value in config.to_toml_dict().items() if key != "options"}
-    options = {f"{kind}.{key}": value for kind, values in parts.options_config().items() for key, value in values.items()}
+    options = {f"{kind}.{key}": value for kind, values in parts.options_config().items()
+               for key, value in values.items()}
     return settings | options
 
 

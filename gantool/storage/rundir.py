@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gantool.errors import GantoolError, GantoolWarning
-from gantool.runs.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
-from gantool.runs.runlock import RunLock
+from gantool.storage.checkpoint import TEMP_SUFFIX, atomic_write_text, refuse_pickle
+from gantool.storage.runlock import RunLock
 
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
@@ -196,7 +196,7 @@ def finished_export(source: Path) -> Path:
     """Like `export_of`, refusing a run directory that has not finished; an exported folder gives its checked
     model file."""
     if source.is_dir() and not RunDir(source).is_run:
-        from gantool.runs.export_folder import checked_model, is_export_folder
+        from gantool.storage.export_folder import checked_model, is_export_folder
 
         if is_export_folder(source):
             return checked_model(source)

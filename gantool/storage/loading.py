@@ -15,7 +15,7 @@ import torch
 
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
-from gantool.runs.exported import LoadedGenerator as Rebuilt
+from gantool.storage.exported import LoadedGenerator as Rebuilt
 
 Labels = int | Sequence[int] | torch.Tensor | None
 
@@ -74,7 +74,7 @@ class LoadedGenerator:
     ) -> torch.Tensor:
         """`steps` images along the latent path from seed_a's noise to seed_b's, both ends included (lerp or
         slerp); a conditional generator keeps `label` (default 0) all the way, as `gantool interpolate` does."""
-        from gantool.runs.interpolation import interpolate as walk
+        from gantool.storage.interpolation import interpolate as walk
 
         if mode not in ("lerp", "slerp"):
             raise GantoolError(f"mode {mode!r} is not known; use lerp or slerp")
@@ -123,8 +123,8 @@ def load(
     The architecture is rebuilt through its plugin and only weights are read (no pickle); `dtype` (e.g.
     torch.bfloat16) converts the weights; `device` is "cpu", "cuda", "cuda:1" or "auto"."""
     from gantool.registry import load_registry
-    from gantool.runs.exported import load_generator
-    from gantool.runs.provenance import provenance_of
+    from gantool.storage.exported import load_generator
+    from gantool.storage.provenance import provenance_of
     from gantool.training.devices import pick_device
 
     source = Path(path)

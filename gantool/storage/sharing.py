@@ -15,7 +15,7 @@ from typing import Any
 
 from gantool.errors import GantoolError
 from gantool.registry import Registry
-from gantool.runs.export_folder import APP, CARD, CONFIG, FORMAT, GRID, MODEL, sha256_of
+from gantool.storage.export_folder import APP, CARD, CONFIG, FORMAT, GRID, MODEL, sha256_of
 
 GRID_PER_CLASS = 8
 GRID_COUNT = 64
@@ -24,10 +24,10 @@ GRID_COUNT = 64
 def export_folder(registry: Registry, source: Path, folder: Path) -> Path:
     """Export the generator of `source` (a finished run, its export file, or an exported folder) into `folder`."""
     from gantool.images import grid_labels, save_grid
-    from gantool.runs.checkpoint import atomic_write_text
-    from gantool.runs.loading import load
-    from gantool.runs.model_card import app_text, model_card
-    from gantool.runs.rundir import finished_export
+    from gantool.storage.checkpoint import atomic_write_text
+    from gantool.storage.loading import load
+    from gantool.storage.model_card import app_text, model_card
+    from gantool.storage.rundir import finished_export
 
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise GantoolError(f"{folder} already exists and is not empty; choose a new folder for the export")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from gantool.runs.checkpoint import RESUME_ADVICE, atomic_write_bytes
-from gantool.runs.rundir import RunDir
+from gantool.storage.checkpoint import RESUME_ADVICE, atomic_write_bytes
+from gantool.storage.rundir import RunDir
 
 CURVES = (("d_loss", "D loss", (200, 60, 40)), ("g_loss", "G loss", (40, 90, 200)))
 MAX_FRAMES = 120

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 
 
 def run_of(source: Path) -> RunDir | None:
@@ -77,7 +77,7 @@ def describe(state: dict[str, Any], training: dict[str, Any], evaluation: dict[s
 def provenance_of(source: Path, state: dict[str, Any]) -> dict[str, Any]:
     """The provenance of the generator read from `source`: a run directory, its export file, or an exported
     folder (whose config.json carries the run's record)."""
-    from gantool.runs.export_folder import is_export_folder, read_config
+    from gantool.storage.export_folder import is_export_folder, read_config
 
     if source.is_dir() and not RunDir(source).is_run and is_export_folder(source):
         config = read_config(source)

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gantool.runs.rundir import RunDir
+from gantool.storage.rundir import RunDir
 from gantool.training.progress import TrainingDisplay
 
 
@@ -23,7 +23,7 @@ class RunLog:
         self.path = run.metrics if writes else Path(os.devnull)
         self.display, self.tensorboard = display, None
         if tensorboard and writes:
-            from gantool.runs.tensorboard_log import TensorBoardLog
+            from gantool.storage.tensorboard_log import TensorBoardLog
 
             self.tensorboard = TensorBoardLog(run.path, hparams)
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from gantool.errors import GantoolError
 from gantool.images import save_grid, to_uint8
-from gantool.runs.checkpoint import OUTPUT_ADVICE, atomic_write_bytes
-from gantool.runs.plots import save_gif
+from gantool.storage.checkpoint import OUTPUT_ADVICE, atomic_write_bytes
+from gantool.storage.plots import save_gif
 
 if TYPE_CHECKING:
     import numpy as np

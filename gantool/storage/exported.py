@@ -18,9 +18,9 @@ from gantool.consoles import err_console
 from gantool.errors import GantoolError, first_line
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
-from gantool.runs.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
-from gantool.runs.checkpoint import FORMAT as CHECKPOINT_FORMAT
-from gantool.runs.rundir import CHECKPOINTS, RunDir, finished_export, latest_checkpoint
+from gantool.storage.checkpoint import EXPORT_FORMAT, load_tensors, save_tensors
+from gantool.storage.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from gantool.storage.rundir import CHECKPOINTS, RunDir, finished_export, latest_checkpoint
 
 if TYPE_CHECKING:
     from gantool.config import TrainConfig
@@ -76,7 +76,7 @@ class LoadedGenerator:
 def run_data(source: Path, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The dataset a generator was trained on and its options: from the run's config.toml (or an exported
     folder's config.json) when there is one, else the dataset name in the export with default options."""
-    from gantool.runs.provenance import provenance_of
+    from gantool.storage.provenance import provenance_of
 
     info = provenance_of(source, state)
     return info["dataset"] or "", info["data_options"]
