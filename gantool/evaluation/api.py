@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,18 @@ from gantool.errors import GantoolError
 from gantool.registry import Registry
 
 EXTRACTORS = ("auto", "digits", "inception")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """How to measure, whatever is measured: sample count and seed, feature extractor, k of k-NN, device."""
+
+    num: int
+    seed: int
+    extractor: Any
+    inception_weights: Path | None
+    neighbours: int
+    device: Any
 
 
 def evaluate(
@@ -79,14 +92,7 @@ def measure(
         from gantool.evaluation.inception import find_weights
 
         find_weights(inception_weights)  # refuse pickles and missing files before any work
-    common = {
-        "num": num,
-        "seed": seed,
-        "extractor": extractor,
-        "inception_weights": inception_weights,
-        "neighbours": neighbours,
-        "device": pick_device(device),
-    }
+    how = Measurement(num, seed, extractor, inception_weights, neighbours, pick_device(device))
     run = RunDir(source)
     generator = run.is_run or run.finished or is_export_folder(source)
     if source.suffix.lower() == ".npy" or (source.is_dir() and not generator):
@@ -95,52 +101,41 @@ def measure(
                 "--untrained measures a fresh copy of a run's generator; give a run directory or "
                 "its export, not a folder or an array of images"
             )
-        return measure_images(registry, source, dataset=dataset, options=options, **common)
+        return measure_images(registry, source, how, dataset=dataset, options=options)
     if dataset is not None or any(options.values()):
         raise GantoolError(
             "--dataset and --set choose the real images for a folder or an array; a run is "
             "measured against its own data, so leave them out"
         )
-    return measure_run(registry, source, untrained=untrained, **common)
+    return measure_run(registry, source, how, untrained=untrained)
 
 
-def measure_run(
-    registry: Registry,
-    source: Path,
-    *,
-    num: int,
-    seed: int,
-    extractor: Any,
-    inception_weights: Path | None,
-    neighbours: int,
-    device: Any,
-    untrained: bool,
-) -> dict[str, Any]:
+def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained: bool) -> dict[str, Any]:
     """Sample a run's generator (or a fresh one of its shape) and measure it against the run's reference."""
     from gantool.evaluation.evaluator import build_evaluator
     from gantool.evaluation.reference import overlap_note
     from gantool.storage.exported import load_generator, run_data
 
-    loaded = load_generator(registry, source, device=device)
+    loaded = load_generator(registry, source, device=how.device)
     generator = loaded.generator
     if untrained:
         import torch
 
         from gantool.assembly import build_generator
 
-        torch.manual_seed(seed)
+        torch.manual_seed(how.seed)
         generator = build_generator(registry, loaded.state["generator"], loaded.state["options"], loaded.spec)
         generator.to(loaded.device).eval()
     dataset, data_options = run_data(source, loaded.state)
     evaluator = build_evaluator(
         registry,
         loaded.spec,
-        choice=extractor,
+        choice=how.extractor,
         dataset=dataset,
         data_options=data_options,
-        inception_weights=inception_weights,
+        inception_weights=how.inception_weights,
         device=loaded.device,
-        neighbours=neighbours,
+        neighbours=how.neighbours,
     )
     result = {
         "source": str(source),
@@ -148,7 +143,7 @@ def measure_run(
         "generator": loaded.state["generator"],
         "step": 0 if untrained else loaded.state.get("step"),
         "untrained": untrained,
-        **evaluator.measure(generator, num=num, seed=seed, noise=loaded.state.get("noise", "normal")),
+        **evaluator.measure(generator, num=how.num, seed=how.seed, noise=loaded.state.get("noise", "normal")),
     }
     note = overlap_note(registry, evaluator.real, dataset, data_options)
     if note:
@@ -156,19 +151,8 @@ def measure_run(
     return result
 
 
-def measure_images(
-    registry: Registry,
-    source: Path,
-    *,
-    num: int,
-    seed: int,
-    extractor: Any,
-    inception_weights: Path | None,
-    neighbours: int,
-    device: Any,
-    dataset: str | None,
-    options: Mapping[str, Mapping[str, Any]],
-) -> dict[str, Any]:
+def measure_images(registry: Registry, source: Path, how: Measurement, *, dataset: str | None,
+                   options: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Measure a folder of images or a .npy array against the real images of `dataset` (default: the bundled
     digits), built with its data options (`options["data"]`, as --set data.* gives them)."""
     import torch
@@ -183,17 +167,17 @@ def measure_images(
     if others:
         raise GantoolError(f"evaluate builds only the real images: drop the --set {others[0]}.* options")
     kind = "array" if source.suffix.lower() == ".npy" else "folder"
-    pixels, found = (read_array if kind == "array" else read_folder)(source, num, seed)
+    pixels, found = (read_array if kind == "array" else read_folder)(source, how.num, how.seed)
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
     spec = DataSpec(*images.shape[1:])
     evaluator = evaluator_for(
         registry,
-        pick_extractor(spec, extractor, inception_weights),
+        pick_extractor(spec, how.extractor, how.inception_weights),
         dataset or DIGIT_REFERENCE,
         options.get("data", {}),
-        inception_weights=inception_weights,
-        device=device,
-        neighbours=neighbours,
+        inception_weights=how.inception_weights,
+        device=how.device,
+        neighbours=how.neighbours,
         shape=tuple(images.shape[1:]),
     )
-    return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=seed)}
+    return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=how.seed)}
