@@ -114,7 +114,6 @@ class RunDir:
     def prepare(self, *, resume: bool) -> RunLock:
         """Create and lock the folder of a new (or resumed) run, failing early if it is taken or unwritable, and
         remove the temporary files a killed process left. The caller holds the returned lock while it trains."""
-        self.refuse_overwrite(resume=resume)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.refuse_links()
@@ -122,7 +121,7 @@ class RunDir:
         except OSError as exc:
             raise GantoolError(f"cannot write to {self.path}: {exc.strerror or exc}; choose a writable --out") from None
         try:
-            self.refuse_overwrite(resume=resume)  # again, now that no other process can be writing here
+            self.refuse_overwrite(resume=resume)  # under the lock, so no other process can be writing here
             probe = self.path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
