@@ -58,13 +58,32 @@ class Discriminator(Protocol):
 class Loss(Protocol):
     """An adversarial loss on D's outputs. It may also define `penalty(discriminator, real, fake, labels)`, and
     `outputs_are_logits = False` when D's outputs are raw scores (hinge, Wasserstein): D(x) and D(G(z)) are then
-    shown as mean scores instead of sigmoids of them, which only mean a probability for logits."""
+    shown as mean scores instead of sigmoids of them, which only mean a probability for logits.
+
+    A loss that pairs real and fake images (relativistic losses) sets `needs_real_logits = True`: its
+    `generator_loss(fake_logits, real_logits)` then also receives D's logits on the step's real batch (from the
+    current D, without gradient). Without the attribute, `generator_loss(fake_logits)` is called as before.
+    """
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Mapping[str, Tensor]:
         """Named scalars; the `loss` entry is minimised, the others (e.g. `real`, `fake`) are logged."""
         ...
 
     def generator_loss(self, fake_logits: Tensor) -> Tensor: ...
+
+
+def needs_real_logits(loss: object) -> bool:
+    """Whether `loss.generator_loss` takes the real logits too (see `Loss`)."""
+    return bool(getattr(loss, "needs_real_logits", False))
+
+
+def generator_loss_of(loss: Loss, fake_logits: Tensor, real_logits: Tensor | None) -> Tensor:
+    """G's loss in whichever form `loss` declares: with the real logits for a relativistic loss, without otherwise."""
+    if needs_real_logits(loss):
+        if real_logits is None:
+            raise ValueError("this loss needs the real logits of the step for G's loss")
+        return loss.generator_loss(fake_logits, real_logits)  # type: ignore[call-arg]
+    return loss.generator_loss(fake_logits)
 
 
 @runtime_checkable
