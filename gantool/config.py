@@ -70,8 +70,15 @@ class TrainConfig:
         "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
         "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2, max=50000)] = 1000  # as evaluate
-    precision: Annotated[Literal["fp32", "bf16"], Option(
-        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
+    precision: Annotated[Literal["fp32", "bf16", "auto"], Option(
+        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16); auto: bf16 only where it was measured "
+        "faster and as good, fp32 elsewhere (today everywhere); config.toml records the one used.")] = "fp32"
+    channels_last: Annotated[bool, Option(
+        "Keep G's and D's images and weights channels-last (faster convolutions on most CPUs and GPUs; results "
+        "differ from the default in the last bits).")] = False
+    compile: Annotated[bool, Option(
+        "Compile G and D with torch.compile (inductor; a C++ compiler on CPUs); the first step takes the compile "
+        "time, results differ from eager in the last bits.")] = False
     noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
         "Latent noise: normal, uniform on [-1, 1), or uniform01 on [0, 1).")] = "normal"
     seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.", min=0)] = 0

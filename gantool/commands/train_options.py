@@ -44,7 +44,7 @@ PANELS = {
     "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "tensorboard",
                "quiet"),
     "Evaluation": ("eval_every", "eval_num"),
-    "Runtime": ("device", "precision", "nproc", "threads"),
+    "Runtime": ("device", "precision", "channels_last", "compile", "nproc", "threads"),
 }
 PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
 ORDER = list(PANEL_OF)

@@ -18,6 +18,7 @@ from gantool.storage.run_log import RunLog
 from gantool.storage.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
 from gantool.storage.tensorboard_log import hparams_of
 from gantool.training import checkpoint_state
+from gantool.training.acceleration import Compilation, place
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
 from gantool.training.distributed import Cluster, reduce_meter, replicate
@@ -55,16 +56,15 @@ class Trainer:
         self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
-        self.G = parts.generator.to(self.device)
-        self.D = parts.discriminator.to(self.device)
+        self.G, self.D = place(parts.generator, parts.discriminator, self.device, channels_last=config.channels_last)
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
         self.autocast = autocast_for(config.precision, self.device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), foreach=True)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), foreach=True)
         self.sched_g = step_decay(self.opt_g, config.lr_decay_epochs, config.lr_decay_factor)
         self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
@@ -85,6 +85,7 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self.samples = FixedSamples(config.noise, self.G.latent_dim, self.num_classes, config.sample_count,
                                     config.seed + 3, self.device)
+        self.compiled = Compilation(self.G, self.D, self.device, self.loss) if config.compile else None
 
     @property
     def finished(self) -> bool:
@@ -108,7 +109,8 @@ class Trainer:
             while self.step < self.total_steps and not self.stopped_early:
                 epoch = self.epoch
                 for real, labels in self.source.batches(self.epoch, self.position):
-                    values = self.train_step(real, labels)
+                    values = (self.train_step(real, labels) if self.compiled is None
+                              else self.compiled.timed(self.train_step, real, labels, display=display))
                     meter.add(values, len(real))
                     epoch_meter.add(values, len(real))
                     self.step += 1
