@@ -31,19 +31,15 @@ def place(generator: nn.Module, discriminator: nn.Module, device: torch.device, 
 class Compilation:
     """G and D compiled in place (their state dicts keep their names) by torch.compile's inductor backend."""
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, device: torch.device, loss: object) -> None:
-        """D stays eager when the loss has a penalty: a gradient penalty differentiates through D's gradient,
-        which compiled graphs cannot. A graph inductor cannot build runs eagerly, with torch's logged warning."""
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, device: torch.device) -> None:
+        """A graph inductor cannot build runs eagerly, with torch's logged warning."""
         if device.type == "cpu" and not any(shutil.which(name) for name in CPU_COMPILERS):
             raise GantoolError("--compile needs a C++ compiler on the PATH for the CPU (g++ or clang++); install "
                                "one (e.g. apt install g++) or train without --compile")
         torch._dynamo.config.suppress_errors = True
         generator.compile()
-        double_backward = getattr(loss, "penalty", None) is not None
-        self.notes = ["--compile: D stays eager, since the loss's penalty differentiates through D's gradient, "
-                      "which compiled graphs cannot"] if double_backward else []
-        if not double_backward:
-            discriminator.compile()
+        discriminator.compile()
+        discriminator._compiled_call_impl = eager_for_input_gradients(discriminator)
         self.reported = False
 
     def timed(self, step: Callable[..., T], *args: object, display: TrainingDisplay) -> T:
@@ -51,9 +47,19 @@ class Compilation:
         started = time.perf_counter()
         result = step(*args)
         if not self.reported:
-            for note in self.notes:
-                display.message(note)
             display.message(f"--compile: the first step took {time.perf_counter() - started:.1f} s, compiling G "
                             "and D; the next ones run the compiled code")
             self.reported = True
         return result
+
+
+def eager_for_input_gradients(module: nn.Module) -> Callable[..., object]:
+    """The compiled module's call, except where an input is a leaf that requires its gradient: a gradient penalty
+    (R1, WGAN-GP) differentiates D's gradient with respect to the images, which compiled graphs cannot."""
+    compiled, eager = module._compiled_call_impl, module._call_impl
+
+    def call(*args: object, **kwargs: object) -> object:
+        penalised = any(isinstance(arg, torch.Tensor) and arg.is_leaf and arg.requires_grad for arg in args)
+        return (eager if penalised else compiled)(*args, **kwargs)
+
+    return call

@@ -85,7 +85,7 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self.samples = FixedSamples(config.noise, self.G.latent_dim, self.num_classes, config.sample_count,
                                     config.seed + 3, self.device)
-        self.compiled = Compilation(self.G, self.D, self.device, self.loss) if config.compile else None
+        self.compiled = Compilation(self.G, self.D, self.device) if config.compile else None
 
     @property
     def finished(self) -> bool:
