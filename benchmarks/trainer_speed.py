@@ -118,8 +118,8 @@ def bare_networks(spec: DataSpec, device: torch.device, batch: int, precision: s
 
 
 def plain_loop(spec: DataSpec, images: torch.Tensor, device: torch.device, batch: int,
-               workers: int) -> Callable[[], None]:
-    """One iteration of the tutorial loop per call."""
+               workers: int) -> tuple[Callable[[], None], nn.Module, nn.Module]:
+    """One iteration of the tutorial loop per call, and its G and D (quality_speed.py samples the G)."""
     G = DCGANGenerator(spec, latent_dim=LATENT).to(device)
     D = nn.Sequential(DCGANDiscriminator(spec), nn.Sigmoid()).to(device)
     criterion = nn.BCELoss()
@@ -152,7 +152,7 @@ def plain_loop(spec: DataSpec, images: torch.Tensor, device: torch.device, batch
         (d_real + d_fake).item()  # the tutorials read both losses back every step to print them
         g_loss.item()
 
-    return step
+    return step, G, D
 
 
 def gantool_loop(spec: DataSpec, images: torch.Tensor, device: torch.device, batch: int,
@@ -204,7 +204,7 @@ def make_side(side: str, args: argparse.Namespace) -> Callable[[], None]:
         return best_memory_format(spec, device, batch, precision, args)
     images = load_images(spec)
     if side == "plain":
-        return plain_loop(spec, images, device, batch, args.workers)
+        return plain_loop(spec, images, device, batch, args.workers)[0]
     settings = {"gantool-fp32": {}, "gantool-bf16": {"precision": "bf16"}, "gantool-compile": {"compile": True},
                 "gantool-channels-last": {"channels_last": True}}[side]
     return gantool_loop(spec, images, device, batch, settings)
