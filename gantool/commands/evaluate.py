@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gantool.arguments import EVALUATE_NUM, NEIGHBOURS
 from gantool.commands.common import DataSetOption, DeviceOption
 from gantool.completion import choices, part_names
 from gantool.config import check_seed
@@ -26,7 +27,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         source: Annotated[Path, typer.Argument(help=(
             "A run directory or its generator.safetensors export, a folder of images (PNG, JPEG, ...), or a .npy "
             "array of uint8 images shaped N x H x W x C or N x H x W."))],
-        num: Annotated[int, typer.Option(min=2, max=50000, help=(
+        num: Annotated[int, typer.Option(min=EVALUATE_NUM.low, max=EVALUATE_NUM.high, help=(
             "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
             "random choice when there are more)."))] = 2000,
         seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed"), help=(
@@ -41,7 +42,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             "For a folder or an array: the dataset whose real images to measure against (its held-out part if it "
             "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits]."))] = None,
         set_: DataSetOption = None,
-        neighbours: Annotated[int, typer.Option(min=1, max=100, help=(
+        neighbours: Annotated[int, typer.Option(min=NEIGHBOURS.low, max=NEIGHBOURS.high, help=(
             "k of the k-nearest-neighbour balls that precision and recall are measured with."))] = 3,
         untrained: Annotated[bool, typer.Option(
             "--untrained", help="Measure a freshly initialised generator with the same architecture and options "
