@@ -38,7 +38,8 @@ def choose(count: int, limit: int, seed: int) -> np.ndarray:
 
 def grey_if_equal(images: np.ndarray) -> np.ndarray:
     """(N, H, W, 3) images whose channels are equal everywhere become (N, H, W, 1)."""
-    if images.shape[-1] == 3 and (images[..., :1] == images[..., 1:]).all():
+    chunks = range(0, len(images), 256)  # compared a few at a time: one comparison of all would double the memory
+    if images.shape[-1] == 3 and all((images[i:i + 256, ..., :1] == images[i:i + 256, ..., 1:]).all() for i in chunks):
         return np.ascontiguousarray(images[..., :1])
     return images
 
