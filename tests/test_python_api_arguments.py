@@ -196,3 +196,15 @@ def test_train_works_or_raises_gantool_error(tmp_path, max_steps, seed, batch_si
         out=out, log_every=1))
     if result is not None:
         assert result.steps == max_steps and result.export.is_file()
+
+
+@FEW
+@given(images=st.one_of(JUNK, st.builds(torch.zeros, st.integers(0, 3), st.sampled_from([1, 3]), st.integers(0, 4),
+                                        st.integers(1, 4)),
+                        st.builds(torch.zeros, st.integers(1, 3)), st.builds(torch.zeros, st.integers(1, 3),
+                                                                             dtype=st.just(torch.complex64))),
+       nrow=st.one_of(st.none(), st.integers(-1, 4), JUNK))
+@example(images=torch.zeros(5, 3, 4, 4), nrow=2)
+def test_image_helpers_work_or_raise_gantool_error(images, nrow):
+    for helper in (gantool.to_uint8, gantool.to_pil, lambda images: gantool.to_grid(images, nrow=nrow)):
+        works_or_gantool_error(lambda helper=helper: helper(images))
