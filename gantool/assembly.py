@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,9 +112,11 @@ def build_parts(
     dataset: str,
     options: Mapping[str, Mapping[str, Any]],
     augment: str | None = None,
+    unconditional: bool = False,
 ) -> Parts:
     """Resolve and construct G, D, loss, data (and the augmentation, if any), checking every option before
-    building anything heavy; with `gen` "auto" the architecture (and its options) follow the data's labels."""
+    building anything heavy; with `gen` "auto" the architecture (and its options) follow the data's labels.
+    `unconditional` drops the data's labels first, so the parts are built as for unlabelled data."""
     if augment is None and options.get("aug"):
         first = next(iter(options["aug"]))
         raise GantoolError(f"--set aug.{first} was given without --augment; name an augmentation (e.g. --augment "
@@ -123,6 +126,8 @@ def build_parts(
     components = _components(registry, names if automatic else {"gen": gen, "disc": disc or gen} | names)
     resolved = _resolved(components, options)
     data = build_dataset(components["data"], resolved["data"])
+    if unconditional:
+        data = without_labels(data)
     if automatic:  # G and D are chosen now that the data's labels are known
         gen = automatic_generator(data.spec.num_classes)
         chosen = _components(registry, {"gen": gen, "disc": disc or gen})
@@ -134,6 +139,11 @@ def build_parts(
     check_labels(built["gen"], built["disc"], data.spec, gen, disc or gen, dataset)
     check_fit(built["gen"], built["disc"], data.spec, gen, disc or gen)
     return Parts(built["gen"], built["disc"], built["loss"], data, components, resolved, built.get("aug"))
+
+
+def without_labels(data: DatasetBundle) -> DatasetBundle:
+    """The same images seen as unlabelled data: no classes in the spec, no labels to batch."""
+    return dataclasses.replace(data, spec=dataclasses.replace(data.spec, num_classes=0), labels=None)
 
 
 def _components(registry: Registry, names: Mapping[str, str | None]) -> dict[str, Component]:

@@ -37,6 +37,9 @@ class TrainConfig:
     augment: Annotated[str | None, Option(
         "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; options "
         "with --set aug.KEY=VALUE).")] = None
+    unconditional: Annotated[bool, Option(
+        "Ignore the data's class labels: train an unconditional model (what unlabelled data gets) on labelled "
+        "data.")] = False
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts' options: --set KIND.KEY=VALUE
     epochs: Annotated[int, Option("Passes over the data.", min=1)] = 20
     max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None

@@ -38,7 +38,7 @@ INVOCATION = {
 # The panels of `train --help` and the order of its options (and of docs/training.md's table); --config and
 # --help stay in the plain "Options" panel, first.
 PANELS = {
-    "Parts": ("gen", "disc", "loss", "dataset", "augment", "set_", "noise"),
+    "Parts": ("gen", "disc", "loss", "dataset", "unconditional", "augment", "set_", "noise"),
     "Schedule": ("epochs", "max_steps", "batch_size", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "g_steps",
                  "g_steps_noise", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience", "seed"),
     "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "tensorboard",

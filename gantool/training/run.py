@@ -147,6 +147,7 @@ def _train_in(
         dataset=config.dataset,
         options=config.options,
         augment=config.augment,
+        unconditional=config.unconditional,
     )
     if config.gen == AUTO_GENERATOR:  # config.toml records what was trained, so it reruns exactly
         config.gen = parts.components["gen"].name
