@@ -153,3 +153,49 @@ def test_a_conditional_model_is_refused_with_unconditional(cli, tmp_path):
     result = cli("train", "--unconditional", "--gen", "cgan", "--max-steps", "1", "--out", str(tmp_path / "run"))
     assert result.code == 2
     assert "cgan" in result.err and "labelled" in result.err
+
+
+@pytest.fixture
+def tuned_recipe(monkeypatch):
+    """An unconditional recipe with a part option and a training setting, to see what it may and may not fill."""
+    import gantool.assembly
+    from gantool.recipes import Recipe
+
+    recipe = Recipe("test", gen="dcgan", loss="rpgan", options={"loss": {"r1": 0.25}, "gen": {"depth": 4}},
+                    settings={"lr_g": 5e-4})
+    monkeypatch.setattr(gantool.assembly, "recipe_for", lambda classes: recipe if not classes else None)
+    return recipe
+
+
+TINY_UNCONDITIONAL = ["--unconditional", "--set", "data.image_size=8", "--set", "disc.depth=4", "--batch-size", "8",
+                      "--max-steps", "1", "--quiet"]
+
+
+def test_the_recipe_fills_only_what_was_not_given(cli, tmp_path, tuned_recipe):
+    filled, kept = tmp_path / "filled", tmp_path / "kept"
+    assert cli("train", *TINY_UNCONDITIONAL, "--out", str(filled)).code == 0
+    config = tomllib.loads((filled / "config.toml").read_text())
+    assert (config["loss"], config["lr_g"]) == ("rpgan", 5e-4)
+    assert config["options"]["loss"]["r1"] == 0.25 and config["options"]["gen"]["depth"] == 4
+    result = cli("train", *TINY_UNCONDITIONAL, "--loss", "bce", "--lr-g", "1e-3", "--set", "gen.depth=6", "--out",
+                 str(kept))
+    assert result.code == 0, result.err
+    config = tomllib.loads((kept / "config.toml").read_text())
+    assert (config["loss"], config["lr_g"], config["options"]["gen"]["depth"]) == ("bce", 1e-3, 6)
+    assert "r1" not in config["options"]["loss"] or config["options"]["loss"]["r1"] == 0.0  # rpgan's was not applied
+
+
+def test_the_python_api_keeps_the_settings_it_was_given(tmp_path, tuned_recipe):
+    import gantool
+
+    result = gantool.train(unconditional=True, loss="hinge", lr_g=2e-3, max_steps=1, batch_size=8,
+                           options={"data": {"image_size": 8}, "disc": {"depth": 4}}, out=tmp_path / "run")
+    config = tomllib.loads((result.run_dir / "config.toml").read_text())
+    assert (config["loss"], config["lr_g"], config["options"]["gen"]["depth"]) == ("hinge", 2e-3, 4)
+
+
+def test_a_rerun_from_config_toml_trains_what_the_recipe_chose(cli, tmp_path, tuned_recipe):
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert cli("train", *TINY_UNCONDITIONAL, "--out", str(first)).code == 0
+    assert cli("train", "--config", str(first / "config.toml"), "--quiet", "--out", str(again)).code == 0
+    assert (first / "generator.safetensors").read_bytes() == (again / "generator.safetensors").read_bytes()

@@ -141,12 +141,16 @@ def resolve_config(ctx: typer.Context, values: dict[str, Any], given: set[str],
                    config_file: Path | None) -> TrainConfig:
     """Defaults, then the --config file, then what the command line gave explicitly (--set merges)."""
     if config_file is None:
-        return TrainConfig(**command_line_to_fields(values))
+        config = TrainConfig(**command_line_to_fields(values))
+        config.given = frozenset(given)
+        return config
     from_file, options = file_values(ctx, config_file)
     fields = command_line_to_fields(values | {name: value for name, value in from_file.items() if name not in given})
     for kind, opts in fields.pop("options", {}).items():
         options.setdefault(kind, {}).update(opts)
-    return TrainConfig(**fields, options=options)
+    config = TrainConfig(**fields, options=options)
+    config.given = frozenset(given) | frozenset(from_file)
+    return config
 
 
 def markdown_table() -> str:
