@@ -29,12 +29,10 @@ MAX_CONFIG_BYTES = 1 << 20
 class TrainConfig:
     """Everything `gantool train` needs; the run's config.toml holds exactly these fields."""
 
-    gen: Annotated[str, Option(
-        "Generator architecture (see list-plugins); auto: the measured recipe for the data, cgan for data with class "
-        "labels, the unconditional recipe otherwise (its loss, options and settings fill what is not given).")] = (
-        AUTO_GENERATOR)  # see gantool.recipes
+    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for labelled data, else the "
+                               "unconditional recipe.")] = AUTO_GENERATOR  # see gantool.recipes
     disc: Annotated[str | None, Option("Discriminator; defaults to the --gen name.")] = None
-    loss: Annotated[str, Option("Adversarial loss.")] = "bce"
+    loss: Annotated[str, Option("Adversarial loss (with --gen auto on unlabelled data: the recipe's).")] = "bce"
     dataset: Annotated[str, Option("Training data.")] = BUNDLED_DIGITS
     augment: Annotated[str | None, Option(
         "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; options "
