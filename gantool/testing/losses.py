@@ -11,6 +11,7 @@ from torch import nn
 
 from gantool.interfaces import DataSpec, generator_loss_of, needs_real_logits
 from gantool.testing.common import DEFAULT_SPECS, fail, labels_for, name_of, resolved, scalar
+from gantool.training.trainer import accepts
 
 
 class _LinearCritic(nn.Module):
@@ -97,7 +98,8 @@ def _check_penalty(loss: Any, what: str, discriminator: nn.Module, spec: DataSpe
     fake = torch.rand(4, spec.channels, spec.height, spec.width, generator=seed) * 2 - 1
     labels = labels_for(getattr(discriminator, "num_classes", 0), 4)
     discriminator.zero_grad(set_to_none=True)
-    value = loss.penalty(discriminator, real, fake, labels)
+    by_name = {"fake_labels": labels} if accepts(loss.penalty, "fake_labels") else {}  # as the trainer calls it
+    value = loss.penalty(discriminator, real, fake, labels, **by_name)
     if value is None:
         return
     scalar(value, f"{what}.penalty()")
