@@ -117,3 +117,14 @@ def test_evaluate_reports_modes_and_kl_of_a_stacked_array(cli, tmp_path):
     assert metrics["mode_kl"] == pytest.approx(kl_from_uniform(np.bincount(modes, minlength=1000)))
     assert "modes_covered" in data["floor"] and "mode_kl" in data["floor"]
 
+
+
+def test_a_default_run_is_measured_under_the_strict_protocol():
+    from gantool.evaluation.reference import overlap_note, real_parts
+    from gantool.registry import load_registry
+
+    registry = load_registry()
+    real = real_parts(registry, "stacked-mnist", {"size": 1000})
+    assert "held-out part" in real.reference.description and "train part" in real.floor.description
+    assert overlap_note(registry, real, "stacked-mnist", {"size": 1000}) is None  # trained on train stacks
+    assert "--set data.split=train" in overlap_note(registry, real, "stacked-mnist", {"split": "heldout"})
