@@ -180,3 +180,19 @@ def array_shape(path: Path) -> tuple[int, ...]:
         raise GantoolError(f"{path} is cut short: its header promises {math.prod(shape):,} bytes of pixels "
                            f"(shape {shape}) but the file holds {size - data_start:,}; save the array again")
     return shape
+
+
+def stored_shape(source: Path) -> tuple[int, int, int]:
+    """(C, H, W) of the images as stored, from the array's header or the first file's, before any pixel is read
+    (so grey images saved as RGB count 3 channels); (0, 0, 0) when it cannot tell (the reader then says why)."""
+    try:
+        if source.suffix.lower() == ".npy":
+            shape = array_shape(source)
+            if len(shape) in (3, 4):
+                return (shape[3] if len(shape) == 4 else 1), shape[1], shape[2]
+            return (0, 0, 0)
+        files = image_files(source)
+        with _open(files[0]) as image:  # only a regular file's header, within the pixel limit
+            return 1 if image.mode in ("1", "L") else 3, image.height, image.width
+    except (GantoolError, OSError, IndexError):
+        return (0, 0, 0)
