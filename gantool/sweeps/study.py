@@ -8,6 +8,7 @@ import json
 import os
 import re
 import socket
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ STUDY_FILE = "study.db"
 SPACE_ATTR = "gantool_space"
 HEARTBEAT_S = 20  # a running trial's worker writes a heartbeat this often; others fail its trial when it stops
 GRACE_S = 60  # ... after this long without one (a killed process, a lost machine)
-REASON = "fail_reason"  # the user attribute that says why a trial failed
+REASON = "fail_reason"
+TABLE_RACE_TRIES = 3  # the user attribute that says why a trial failed
 
 
 def quiet_optuna() -> None:
@@ -54,11 +56,19 @@ def open_storage(url: str, *, heartbeat: bool = True) -> optuna.storages.RDBStor
     quiet_optuna()
     sqlite = url.startswith("sqlite:")
     try:
-        return optuna.storages.RDBStorage(
-            url, engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True},
-            heartbeat_interval=HEARTBEAT_S if heartbeat else None, grace_period=GRACE_S if heartbeat else None)
+        for attempt in range(TABLE_RACE_TRIES):
+            try:
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs={"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True},
+                    heartbeat_interval=HEARTBEAT_S if heartbeat else None,
+                    grace_period=GRACE_S if heartbeat else None)
+            except Exception as exc:  # two workers creating the tables at once: one loses, and finds them made
+                if attempt + 1 == TABLE_RACE_TRIES or type(exc).__name__ not in ("IntegrityError", "ProgrammingError"):
+                    raise
+                time.sleep(1 + attempt)
+        raise AssertionError("unreachable")
     except ImportError as exc:
-        driver = {"postgresql": "psycopg2-binary", "mysql": "PyMySQL"}.get(url.partition(":")[0].split("+")[0], "")
+        driver = {"postgresql": "'psycopg[binary]'", "mysql": "PyMySQL"}.get(url.partition(":")[0].split("+")[0], "")
         hint = f"pip install {driver}" if driver else "install the database driver the URL names"
         raise GantoolError(f"storage {shown_url(url)} needs a database driver that is not installed "
                            f"({first_line(exc)}); {hint}") from None
