@@ -124,7 +124,7 @@ def test_check_tracker_passes_a_good_tracker_and_names_a_broken_one(tmp_path):
 
     with pytest.raises(AssertionError, match=r"changed the run's files \['samples/step-0000002.png'\]"):
         check_tracker(lambda: Scribbler("none"))
-    with pytest.raises(AssertionError, match="lacks log_export"):
+    with pytest.raises(AssertionError, match="which lacks log_metrics, log_samples, log_evaluation, log_export, end"):
         check_tracker(lambda: type("Half", (), {"start": lambda self, run, config: None})())
 
 
