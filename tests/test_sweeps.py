@@ -179,3 +179,19 @@ def test_an_unreachable_storage_is_one_line_and_exit_2(cli, tmp_path):
 def test_show_needs_a_sweep(cli, tmp_path):
     result = cli("sweep", "show", str(tmp_path))
     assert result.code == 2 and "holds no sweep" in result.err
+
+
+def test_help_imports_neither_torch_nor_optuna():
+    code = (
+        "import sys\n"
+        "from gantool.cli import main\n"
+        "for argv in (['--help'], ['sweep', '--help'], ['sweep', 'show', '--help'], ['runs', '--help'],\n"
+        "             ['list-plugins']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print([name for name in ('torch', 'optuna', 'matplotlib', 'mlflow') if name in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
