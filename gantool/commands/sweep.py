@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
 
 from gantool.registry import Registry
+
+if TYPE_CHECKING:
+    import optuna
 
 RUN = "run"
 
@@ -84,7 +87,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     app.add_typer(sweep, name="sweep")
 
 
-def _print_report(study: object, rows: list[dict], plot_folder: Path) -> None:
+def _print_report(study: optuna.Study, rows: list[dict], plot_folder: Path) -> None:
     from rich.table import Table
 
     from gantool.consoles import literal, out_console

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 from gantool.sweeps.space import read_space
 from gantool.sweeps.study import REASON, fail_dead_trials, open_storage, open_study, shown_url, storage_url
 from gantool.sweeps.trials import Objective, TrialFailed, default_threads
+
+if TYPE_CHECKING:
+    import optuna
 
 
 def run_sweep(space_file: Path, registry: Registry, *, out: Path, storage: str | None, study_name: str | None,
@@ -32,9 +36,9 @@ def run_sweep(space_file: Path, registry: Registry, *, out: Path, storage: str |
     done = len(study.trials)
     say(f"sweep {study.study_name!r} in {shown_url(url)}: {done} trial(s) so far; "
         f"{'up to ' + str(trials) if trials else 'more'} trial(s) now, objective {space.metric} ({space.direction})")
-    objective = Objective(space, out, threads=default_threads(jobs), report=say)
+    objective = Objective(space, out, threads=default_threads(jobs))
 
-    def tell(study_: object, trial: object) -> None:
+    def tell(study_: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         say(trial_line(trial, space.metric))
 
     study.optimize(objective, n_trials=trials, timeout=timeout, n_jobs=jobs, catch=(TrialFailed,), callbacks=[tell])
@@ -46,16 +50,16 @@ def run_sweep(space_file: Path, registry: Registry, *, out: Path, storage: str |
     return out
 
 
-def trial_line(trial: object, metric: str) -> str:
+def trial_line(trial: optuna.trial.FrozenTrial, metric: str) -> str:
     """One line per finished trial: its state, value or reason, and options."""
-    state = trial.state.name  # type: ignore[attr-defined]
+    state = trial.state.name
     params = ", ".join(f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
-                       for name, value in trial.params.items())  # type: ignore[attr-defined]
+                       for name, value in trial.params.items())
     if state == "COMPLETE":
-        outcome = f"{metric} {trial.value:.4g}"  # type: ignore[attr-defined]
+        outcome = f"{metric} {trial.value:.4g}"
     elif state == "PRUNED":
-        steps = sorted(trial.intermediate_values)  # type: ignore[attr-defined]
+        steps = sorted(trial.intermediate_values)
         outcome = f"pruned after step {steps[-1] if steps else 0}"
     else:
-        outcome = trial.user_attrs.get(REASON) or "failed"  # type: ignore[attr-defined]
-    return f"trial {trial.number} {state}: {outcome} ({params})"  # type: ignore[attr-defined]
+        outcome = trial.user_attrs.get(REASON) or "failed"
+    return f"trial {trial.number} {state}: {outcome} ({params})"

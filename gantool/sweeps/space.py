@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gantool.config import AUTO_GENERATOR, TrainConfig, automatic_generator, flag, read_config_file
+from gantool.config import AUTO_GENERATOR, TrainConfig, flag, read_config_file
 from gantool.errors import GantoolError, did_you_mean, first_line, one_of
 from gantool.kinds import BY_PREFIX
 from gantool.options import resolve_options
+from gantool.recipes import recipe_for
 from gantool.registry import Registry
 
 SECTIONS = ("train", "space", "objective", "sampler", "pruner")
@@ -25,6 +26,7 @@ SAMPLERS = ("tpe", "random", "grid", "cmaes")
 PRUNERS = ("median", "hyperband", "threshold", "none")
 PART_PREFIXES = ("gen", "disc", "loss", "data", "aug")  # part options a trial may search (not trackers)
 PART_SETTING = {"gen": "gen", "disc": "disc", "loss": "loss", "data": "dataset", "aug": "augment"}
+RECIPE_PART = {"loss": "loss", "aug": "augment"}  # what a recipe picks besides G and D
 EVALUATIONS_PER_TRIAL = 4  # without eval_every in [train]: this many evaluations (pruning points) per trial
 
 
@@ -218,21 +220,33 @@ def _check_part_options(space: Space, registry: Registry, options: Mapping[str, 
 
 
 def _part_names(space: Space, prefix: str) -> list[str]:
-    """The names a trial's part of this kind may take: fixed, searched, or gantool train's default."""
+    """The names a trial's part of this kind may take: searched, fixed, or gantool train's default; with --gen auto
+    also what the recipes for labelled and unlabelled data choose."""
+    names = _given_names(space, prefix)
+    auto = AUTO_GENERATOR in _given_names(space, "gen")
+    if prefix in ("gen", "disc") and AUTO_GENERATOR in names:
+        names = [name for name in names if name != AUTO_GENERATOR] + [recipe_for(1).gen, recipe_for(0).gen]
+    elif auto and prefix in RECIPE_PART and not _is_set(space, prefix):
+        names += [getattr(recipe_for(labels), RECIPE_PART[prefix]) for labels in (1, 0)]
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def _given_names(space: Space, prefix: str) -> list[str]:
     setting = PART_SETTING[prefix]
     searched = next((param for param in space.params if param.name == setting), None)
     if searched is not None:
-        names = [str(choice) for choice in searched.choices or ()]
-    elif setting in space.fixed:
-        names = [space.fixed[setting]]
-    elif prefix == "disc":
-        return _part_names(space, "gen")
-    else:
-        default = TrainConfig.__dataclass_fields__[setting].default
-        names = [] if default is None else [default]
-    if prefix in ("gen", "disc") and AUTO_GENERATOR in names:  # auto follows the data's labels
-        names = [name for name in names if name != AUTO_GENERATOR] + [automatic_generator(1), automatic_generator(0)]
-    return names
+        return [str(choice) for choice in searched.choices or ()]
+    if setting in space.fixed:
+        return [str(space.fixed[setting])]
+    if prefix == "disc":
+        return _given_names(space, "gen")
+    default = TrainConfig.__dataclass_fields__[setting].default
+    return [] if default is None else [default]
+
+
+def _is_set(space: Space, prefix: str) -> bool:
+    setting = PART_SETTING[prefix]
+    return setting in space.fixed or any(param.name == setting for param in space.params)
 
 
 def train_arguments(space: Space, values: Mapping[str, Any]) -> list[str]:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +52,8 @@ def suggest(trial: optuna.Trial, param: Param) -> Any:
 class Objective:
     """Runs each trial Optuna asks for as a `gantool train` process and returns its objective metric."""
 
-    def __init__(self, space: Space, out: Path, *, threads: int | None, report: Callable[[str], None]) -> None:
-        self.space, self.out, self.threads, self.report = space, out, threads, report
+    def __init__(self, space: Space, out: Path, *, threads: int | None) -> None:
+        self.space, self.out, self.threads = space, out, threads
 
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
