@@ -1,6 +1,7 @@
-"""One trial of a sweep: an ordinary `gantool train` run in its own process and folder, whose evaluations
-(--eval-every) are reported to Optuna as they are logged, so the pruner can stop it (SIGTERM: it checkpoints and
-stays resumable). A trial that fails (an error, NaN, a killed process) is recorded failed with its reason."""
+"""One trial of a sweep: an ordinary `gantool train` run in its own process (sweeps/launch.py) and folder, whose
+evaluations (--eval-every) are reported to Optuna as they are logged, so the pruner can stop it (SIGTERM: it
+checkpoints and stays resumable). A trial that fails (an error, NaN, a killed process) is recorded failed with
+its reason."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import math
 import os
 import shlex
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gantool.consoles import clean
 from gantool.storage.rundir import RunDir
+from gantool.sweeps.launch import TrainProcess
 from gantool.sweeps.space import Param, Space, train_arguments
 from gantool.sweeps.study import REASON, worker_identity
 
@@ -82,24 +82,22 @@ class Objective:
         log_path = self.out / LOGS / f"{run.name}.txt"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         threads = ["--threads", str(self.threads)] if self.threads else []
-        command = [sys.executable, "-m", "gantool", "train", *arguments, *threads, "--out", str(run), "--quiet"]
-        with log_path.open("w", encoding="utf-8") as log:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                reported: set[int] = set()
-                while True:
-                    code = process.poll()
-                    last = self._report_new(trial, RunDir(run), reported)
-                    if trial.should_prune():
-                        _stop(process)
-                        raise optuna.TrialPruned(f"pruned at step {last[0] if last else 0}")
-                    if code is not None:
-                        break
-                    time.sleep(POLL_S)
-            except BaseException:
-                if process.poll() is None:
+        process = TrainProcess([*arguments, *threads, "--out", str(run), "--quiet"], log_path)
+        try:
+            reported: set[int] = set()
+            while True:
+                code = process.poll()
+                last = self._report_new(trial, RunDir(run), reported)
+                if trial.should_prune():
                     _stop(process)
-                raise
+                    raise optuna.TrialPruned(f"pruned at step {last[0] if last else 0}")
+                if code is not None:
+                    break
+                time.sleep(POLL_S)
+        except BaseException:
+            if process.poll() is None:
+                _stop(process)
+            raise
         if code != 0:
             raise TrialFailed(_failure(code, log_path))
         if last is None:
@@ -125,12 +123,10 @@ class Objective:
         return last
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: TrainProcess) -> None:
     """Ask a trial's run to stop as Ctrl-C would (it writes its checkpoint first); kill it if it hangs."""
     process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(STOP_WAIT_S)
-    except subprocess.TimeoutExpired:
+    if process.wait(STOP_WAIT_S) is None:
         process.kill()
         process.wait()
 
