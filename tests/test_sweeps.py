@@ -57,7 +57,7 @@ def test_a_sweep_runs_shows_its_best_command_and_resumes(tmp_path):
     space = write_space(tmp_path, 'lr_g = { choices = [1e-3, 2e-3] }\nbatch_size = { choices = [16, 24] }',
                         extra='[sampler]\nname = "grid"\nseed = 1\n')
     out = tmp_path / "sweep"
-    first = sweep(str(space), "--trials", "2", "--out", str(out))
+    first = sweep(str(space), "--trials", "2", "--jobs", "2", "--out", str(out))  # two trials at once
     assert first.returncode == 0, first.stderr
     assert (out / "study.db").is_file()
     trials = shown(out)
