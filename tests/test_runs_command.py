@@ -65,3 +65,19 @@ def test_runs_lists_finished_stopped_failed_and_running_runs(tmp_path, trained_r
 def test_runs_refuses_a_missing_folder(cli, tmp_path):
     result = cli("runs", str(tmp_path / "nowhere"))
     assert result.code == 2 and "is not a folder" in result.err
+
+
+def test_a_run_that_ended_without_a_record_is_stopped_when_it_can_resume(tmp_path):
+    from gantool.storage.run_state import run_state
+    from gantool.storage.rundir import RunDir
+    from gantool.storage.runlock import RunLock
+
+    run = RunDir(tmp_path / "killed")
+    (run.path / "checkpoints").mkdir(parents=True)
+    run.config.write_text('gen = "dcgan"\n')
+    assert run_state(run).state == "failed"  # killed before its first checkpoint: nothing to resume
+    (run.checkpoints / "step-000000005.safetensors").write_bytes(b"")
+    assert run_state(run).state == "stopped" and "killed?" in run_state(run).reason
+    with RunLock(run.lock, run.path).acquire():  # a training process holds the lock: the kernel's table says so
+        assert run_state(run).state == "running"
+    assert run_state(run).state == "stopped"
