@@ -14,14 +14,14 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from gantool import arguments
+from gantool.arguments import EVALUATE_NUM
 from gantool.errors import GantoolError, did_you_mean, one_of
 from gantool.options import Option, OptionSpec, convert_value
 
 AUTO_GENERATOR = "auto"
 # The bundled digits: the default training data, and the reference the shipped digit classifier measures against.
 BUNDLED_DIGITS = "mnist5k"
-# Seeds of every command: what torch's and NumPy's generators take as a signed 64-bit number.
-MAX_SEED = 2**63 - 1
 MAX_CONFIG_BYTES = 1 << 20
 
 
@@ -29,14 +29,17 @@ MAX_CONFIG_BYTES = 1 << 20
 class TrainConfig:
     """Everything `gantool train` needs; the run's config.toml holds exactly these fields."""
 
-    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for data with class labels, "
-                               "dcgan otherwise.")] = AUTO_GENERATOR  # see automatic_generator
+    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for labelled data, else the "
+                               "unconditional recipe.")] = AUTO_GENERATOR  # see gantool.recipes
     disc: Annotated[str | None, Option("Discriminator; defaults to the --gen name.")] = None
-    loss: Annotated[str, Option("Adversarial loss.")] = "bce"
+    loss: Annotated[str, Option("Adversarial loss (with --gen auto on unlabelled data: the recipe's).")] = "bce"
     dataset: Annotated[str, Option("Training data.")] = BUNDLED_DIGITS
     augment: Annotated[str | None, Option(
         "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; options "
         "with --set aug.KEY=VALUE).")] = None
+    unconditional: Annotated[bool, Option(
+        "Ignore the data's class labels: train an unconditional model (what unlabelled data gets) on labelled "
+        "data.")] = False
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts' options: --set KIND.KEY=VALUE
     epochs: Annotated[int, Option("Passes over the data.", min=1)] = 20
     max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None
@@ -69,12 +72,13 @@ class TrainConfig:
     eval_every: Annotated[int | None, Option(
         "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
         "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
-    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2, max=50000)] = 1000  # as evaluate
+    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=EVALUATE_NUM.low,
+                                    max=EVALUATE_NUM.high)] = 1000  # as evaluate
     precision: Annotated[Literal["fp32", "bf16", "auto"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16); auto: bf16 only where it was measured "
         "faster and as good, fp32 elsewhere (today everywhere); config.toml records the one used.")] = "fp32"
     channels_last: Annotated[bool, Option(
-        "Keep G's and D's images and weights channels-last (faster convolutions on most CPUs and GPUs; results "
+        "Keep G's and D's images and weights channels-last (faster convolutions on the CPUs measured; results "
         "differ from the default in the last bits).")] = False
     compile: Annotated[bool, Option(
         "Compile G and D with torch.compile (inductor; a C++ compiler on CPUs); the first step takes the compile "
@@ -90,8 +94,15 @@ class TrainConfig:
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
+    track: Annotated[list[str], Option(
+        "Send the run to this experiment tracker too (repeatable; see list-plugins): its config, metrics, sample "
+        "grids, evaluations and export; options with --set track.KEY=VALUE.")] = field(default_factory=list)
     tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
-                                        "gantool[tensorboard]).")] = False
+                                        "gantool[tensorboard]); the same as --track tensorboard.")] = False
+
+    # The settings the user gave, set by whoever builds the config from their input (see given_settings); not a
+    # setting itself, so it is not saved. None: unknown.
+    given: typing.ClassVar[frozenset[str] | None] = None
 
     def __post_init__(self) -> None:
         self.check()
@@ -129,13 +140,13 @@ class TrainConfig:
             raise GantoolError(f"{source} has a setting of the wrong type ({exc})") from None
 
 
-def automatic_generator(num_classes: int) -> str:
-    """What `--gen auto` (the default) trains: the conditional cgan when the data has class labels, else dcgan.
-
-    Measured on the default budget, the label lets G learn each class's shape far sooner: Fréchet distance
-    about 6 for cgan against 55 for the unconditional dcgan with the same settings (docs/evaluation.md).
-    """
-    return "cgan" if num_classes else "dcgan"
+def given_settings(config: TrainConfig) -> frozenset[str]:
+    """The settings the user gave (command line, config file or API), which a recipe must not change; a config
+    built without that record counts every setting that differs from its default as given."""
+    recorded = getattr(config, "given", None)
+    if recorded is not None:
+        return frozenset(recorded)
+    return frozenset(spec.name for spec in train_option_specs() if getattr(config, spec.name) != spec.default)
 
 
 def check_known(data: dict[str, Any], source: str) -> None:
@@ -158,10 +169,9 @@ def check_known(data: dict[str, Any], source: str) -> None:
 
 
 def check_seed(value: int | None, name: str) -> int | None:
-    """Refuse a seed past 2**63-1 (checked here rather than declared as a bound, so --help stays narrow)."""
-    if value is not None and value > MAX_SEED:
-        raise GantoolError(f"{name} {value} is too large: seeds go from 0 to {MAX_SEED} (2**63-1)")
-    return value
+    """Refuse a seed outside 0..2**63-1 by the rule the Python API applies (checked here rather than declared as a
+    bound, so --help stays narrow)."""
+    return None if value is None else arguments.seed(value, name)
 
 
 def is_toml_type(kind: Any, value: Any) -> bool:
