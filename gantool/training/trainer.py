@@ -143,6 +143,9 @@ class Trainer:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self.health.check_metrics(self.step, values, self.last_checkpoint)
+            augmentation_metrics = getattr(self.augment, "metrics", None)  # e.g. an adaptive policy's strength
+            if augmentation_metrics is not None:
+                values |= augmentation_metrics()
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
             log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
