@@ -7,10 +7,13 @@ grouped 3x3 convolution mixes space, a 1x1 convolution narrows it back, LeakyReL
 normalisation; resolution and width change in separate transition layers (bilinear resampling and a 1x1
 convolution) between the stages.
 
-Both nets have one stage per resolution, `depth` blocks each, `width` channels at the finest resolution,
-doubled at each coarser one (as dcgan's depth). G starts from a linear map of z onto the coarsest grid (7x7 for
-28 pixels, else 4x4); D ends by pooling its coarsest grid into one vector and a linear logit. With labels, G
-reads a learned class embedding beside z and D adds a projection term (Miyato & Koyama, 2018).
+Both nets have one stage per resolution below the image's own, `depth` blocks each, `width` channels at the
+finest stage (half the image size), doubled at each coarser one. G starts from a linear map of z onto the
+coarsest grid (7x7 for 28 pixels, else 4x4) and ends by doubling the grid and one 3x3 convolution to the image;
+D starts with one 3x3 convolution on the image and halving, and ends by pooling its coarsest grid into one vector
+and a linear logit. No block runs at full resolution, where a block costs most (four times the next stage's
+pixels); that keeps a 28x28 step near dcgan's on a CPU. With labels, G reads a learned class embedding beside z
+and D adds a projection term (Miyato & Koyama, 2018).
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ SLOPE = 0.2  # r3gan's LeakyReLU slope
 
 
 def plan(spec: DataSpec, width: int) -> tuple[int, list[int]]:
-    """(side of the coarsest grid, channels of each stage from coarsest to finest) for the data's images."""
+    """(side of the coarsest grid, channels of each stage from coarsest to finest) for the data's images; the
+    finest stage is at half the image size."""
     if spec.height != spec.width or spec.height not in SIZES:
         raise GantoolError(f"resnet cannot build {spec.height}x{spec.width} images; it builds square sizes 28, 32 "
                            "and 64: set data.image_size to one of them")
     start = 7 if spec.height == 28 else 4
-    stages = int(math.log2(spec.height // start)) + 1
+    stages = int(math.log2(spec.height // start))
     return start, [width * 2 ** (stages - 1 - index) for index in range(stages)]
 
 
@@ -188,8 +192,7 @@ class ResNetGenerator(nn.Module):
         self.basis = nn.Linear(inputs, widths[0] * self.start**2)
         self.body = stages(widths, block=block, depth=depth, norm=norm, direction=1)
         self.head_norm = _norm(widths[-1], norm)
-        self.head = nn.Conv2d(widths[-1], spec.channels, 3 if block == "sngan" else 1,
-                              1, 1 if block == "sngan" else 0)
+        self.head = nn.Conv2d(widths[-1], spec.channels, 3, 1, 1)
         self.block = block
         _initialise(self, init)
         if self.embedding is not None:
@@ -205,6 +208,7 @@ class ResNetGenerator(nn.Module):
         h = self.basis(z).view(len(z), -1, self.start, self.start)
         h = self.head_norm(self.body(h))
         h = F.relu(h) if self.block == "sngan" else F.leaky_relu(h, SLOPE)
+        h = _resample(h, 1, "nearest" if self.block == "sngan" else "bilinear")
         return torch.tanh(self.head(h))
 
 
@@ -217,7 +221,7 @@ class ResNetDiscriminator(nn.Module):
         start, widths = plan(spec, width)
         widths.reverse()
         self.num_classes, self.block = spec.num_classes, block
-        self.stem = nn.Conv2d(spec.channels, widths[0], 3 if block == "sngan" else 1, 1, 1 if block == "sngan" else 0)
+        self.stem = nn.Conv2d(spec.channels, widths[0], 3, 1, 1)
         self.body = stages(widths, block=block, depth=depth, norm=norm, direction=-1)
         self.head_norm = _norm(widths[-1], norm)
         # r3gan weighs each position of the coarsest grid per channel (a depthwise convolution over all of it);
@@ -232,7 +236,7 @@ class ResNetDiscriminator(nn.Module):
             spectrally_normalise(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.head_norm(self.body(self.stem(x)))
+        h = self.head_norm(self.body(_resample(self.stem(x), -1, "bilinear")))
         h = F.relu(h) if self.block == "sngan" else F.leaky_relu(h, SLOPE)
         features = self.spatial(h).flatten(1) if self.spatial is not None else h.sum((2, 3))
         logits = self.logit(features).flatten()
