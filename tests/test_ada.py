@@ -91,9 +91,10 @@ def test_bad_options_are_one_line(cli, tmp_path, sets, message):
     assert not (tmp_path / "run").exists()
 
 
-def test_resnet_trains_with_ada_and_logs_p(cli, tmp_path):
+@pytest.mark.parametrize("loss", ["rpgan", "bce"])
+def test_resnet_trains_with_ada_and_logs_p(cli, tmp_path, loss):
     run = tmp_path / "run"
-    result = cli("train", "--loss", "bce", "--augment", "ada", "--out", str(run), *TINY, "--max-steps", "5",
+    result = cli("train", "--loss", loss, "--augment", "ada", "--out", str(run), *TINY, "--max-steps", "5",
                  "--set", "aug.initial_p=0.5", "--set", "aug.speed=80", "--set", "aug.interval=1")
     assert result.code == 0, result.err
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]

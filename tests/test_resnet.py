@@ -24,8 +24,8 @@ def one_line(text: str) -> str:
 
 
 @pytest.mark.parametrize("block", ["r3gan", "sngan"])
-@pytest.mark.parametrize(("size", "channels"), [(28, 1), (32, 3), (64, 3), (64, 1), (28, 3)])
-@pytest.mark.parametrize("classes", [0, 10])
+@pytest.mark.parametrize(("size", "channels", "classes"), [
+    (28, 1, 0), (28, 3, 10), (32, 3, 0), (32, 1, 10), (64, 3, 0), (64, 1, 10)])
 def test_resnet_keeps_the_contracts(block, size, channels, classes):
     spec = DataSpec(channels, size, size, classes)
     options = {**TINY, "block": block}
