@@ -151,24 +151,28 @@ def stages(widths: list[int], *, block: str, depth: int, norm: str, direction: i
     return nn.Sequential(*layers)
 
 
+def _he_normal(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    nn.init.normal_(layer.weight, 0.0, gain / math.sqrt(layer.weight[0].numel()))
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
 def fixup(module: nn.Module) -> None:
-    """Fix-up style initialisation (Zhang et al., 2019, as R3GAN uses it): He-normal weights, those inside each
-    residual branch scaled by L^(-1/(2m-2)) for L branches of m layers, the branch's last layer zero, biases
-    zero; every block then starts as the identity and the net's output variance stays bounded in its depth."""
+    """Fix-up style initialisation (Zhang et al., 2019, as R3GAN uses it): variance-preserving normal weights
+    (gain 1, or the activation's gain for a layer inside a residual branch that an activation follows), those
+    branch layers scaled by L^(-1/(2m-2)) for L branches of m layers, each branch's last layer zero, biases
+    zero. Every block then starts as the identity, and the output's variance stays bounded at any depth."""
     blocks = [layer for layer in module.modules() if isinstance(layer, SNGANBlock | R3GANBlock)]
     for layer in module.modules():
         if isinstance(layer, nn.Conv2d | nn.Linear):
-            gain = math.sqrt(2 / (1 + SLOPE**2))
-            nn.init.normal_(layer.weight, 0.0, gain / math.sqrt(layer.weight[0].numel()))
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
+            _he_normal(layer, 1.0)
     for block in blocks:
-        layers = 2 if isinstance(block, SNGANBlock) else 3
-        scale = len(blocks) ** (-1 / (2 * layers - 2))
-        with torch.no_grad():
-            for conv in (child for child in block.children() if isinstance(child, nn.Conv2d)):
-                if conv is not getattr(block, "shortcut", None):
-                    conv.weight.mul_(scale)
+        sngan = isinstance(block, SNGANBlock)
+        gain = math.sqrt(2.0) if sngan else math.sqrt(2 / (1 + SLOPE**2))
+        scale = len(blocks) ** (-1 / (2 * (2 if sngan else 3) - 2))
+        inner = [block.conv1] if isinstance(block, SNGANBlock) else [block.widen, block.mix]
+        for conv in inner:
+            _he_normal(conv, gain * scale)
         nn.init.zeros_(block.last.weight)
 
 
