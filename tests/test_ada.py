@@ -125,6 +125,13 @@ def test_p_continues_exactly_after_resume(cli, tmp_path):
     assert logged[0] == logged[1]
 
 
+def test_list_plugins_shows_ada_and_resnet(cli):
+    result = cli("list-plugins", "--json")
+    assert result.code == 0, result.err
+    provides = {p["plugin"]: p for p in json.loads(result.out)}["builtins"]["provides"]
+    assert {"augmentation:ada", "generator:resnet", "discriminator:resnet"} <= set(provides)
+
+
 def test_describe_ada_lists_its_typed_options(cli):
     result = cli("describe", "ada")
     assert result.code == 0, result.err
