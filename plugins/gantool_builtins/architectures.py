@@ -25,8 +25,9 @@ Init = Annotated[Literal["auto", "normal-0.02", "pytorch", "xavier-uniform"], Op
 Layout = Annotated[Literal["standard", "from-4x4", "tf-slim"], Option(
     "standard: Radford et al.'s (4x4 kernels; 28x28 from a 7x7 start); from-4x4: 28x28 from 4x4 too, G's last layer "
     "cropping 32 to 28 (padding 3), D reaching 4x4 with a 3x3 conv before a 4x4 logit (PyTorch DCGAN-28 tutorials; "
-    "as standard at other sizes); tf-slim: TF-slim's dcgan.py (powers of two: G widens 1x1 to 4x4, then widths "
-    "depth*2*(k), a linear last transposed conv and a 1x1 conv to the image; D halves down to 1x1, 1x1 logit)")]
+    "as standard at other sizes); tf-slim: TF-slim's dcgan.py, powers of two only (G: 1x1 to 4x4 with depth*2^stages "
+    "maps, then depth*2*k maps for k down to 1, a linear transposed conv to depth maps, a 1x1 conv to the image; D: "
+    "one stride-2 conv per halving down to 1x1, then a 1x1 logit)")]
 ConvBias = Annotated[Literal["none", "all", "unnormalised"], Option(
     "convolution biases: none; all (PyTorch tutorials' layers); unnormalised: only where no batch norm follows "
     "(TF-slim's rule, as batch norm cancels a bias)")]
