@@ -29,13 +29,8 @@ def simultaneous_step(trainer: Trainer, real: torch.Tensor, labels: torch.Tensor
         real_logits = trainer.D(real, real_labels).float()
         fake_logits = trainer.D(fake, fake_labels).float()  # one pass: D's loss and G's loss both read it
     d_parts = trainer.loss.discriminator_loss(real_logits, fake_logits)
-    d_total = d_parts["loss"]
-    penalty = getattr(trainer.loss, "penalty", None)
-    if penalty is not None and trainer.step % getattr(trainer.loss, "penalty_every", 1) == 0:
-        extra = penalty(trainer.D, real, fake.detach().float(), real_labels)
-        if extra is not None:
-            d_total = d_total + extra
-    g_loss = generator_loss_of(trainer.loss, fake_logits, real_logits.detach())
+    d_total = trainer.penalised(d_parts["loss"], real, fake, real_labels, fake_labels)
+    g_loss = generator_loss_of(trainer.loss, fake_logits, real_logits.detach())  # relativistic: D before its step
     trainer.opt_d.zero_grad(set_to_none=True)
     trainer.opt_g.zero_grad(set_to_none=True)
     # each loss fills only its own network's gradients: D's loss none of G's, G's loss none of D's weights
@@ -46,7 +41,7 @@ def simultaneous_step(trainer: Trainer, real: torch.Tensor, labels: torch.Tensor
     if trainer.ema is not None:
         trainer.ema.update(trainer.G)
     observe = getattr(trainer.augment, "observe", None)
-    if observe is not None:
-        observe(real_logits.detach())
+    if observe is not None:  # as in the alternating step: paired differences for a relativistic loss
+        observe((real_logits - fake_logits).detach() if trainer.relativistic else real_logits.detach())
     return step_readings(d_total, d_parts, g_loss, real_logits, fake_logits,
                          as_probabilities=trainer.outputs_are_logits)

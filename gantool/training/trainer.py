@@ -217,12 +217,7 @@ class Trainer:
             real_logits = self.D(real, real_labels).float()
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
-        d_total = d_parts["loss"]
-        if self.penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
-            by_name = {"fake_labels": fake_labels} if self.penalty_takes_fake_labels else {}
-            extra = self.penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
-            if extra is not None:
-                d_total = d_total + extra
+        d_total = self.penalised(d_parts["loss"], real, fake, real_labels, fake_labels)
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
@@ -239,6 +234,15 @@ class Trainer:
 
         return step_readings(d_total, d_parts, g_loss, real_logits, fake_logits,
                              as_probabilities=self.outputs_are_logits)
+
+    def penalised(self, d_loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_labels: torch.Tensor | None,
+                  fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """D's loss plus the loss's penalty, on the steps it applies to (computed in fp32, for D's loss only)."""
+        if self.penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
+            return d_loss
+        by_name = {"fake_labels": fake_labels} if self.penalty_takes_fake_labels else {}
+        extra = self.penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
+        return d_loss if extra is None else d_loss + extra
 
     def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
                         real: torch.Tensor, real_labels: torch.Tensor | None) -> torch.Tensor:
