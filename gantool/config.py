@@ -90,8 +90,11 @@ class TrainConfig:
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
+    track: Annotated[list[str], Option(
+        "Send the run to this experiment tracker too (repeatable; see list-plugins): its config, metrics, sample "
+        "grids, evaluations and export; options with --set track.KEY=VALUE.")] = field(default_factory=list)
     tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
-                                        "gantool[tensorboard]).")] = False
+                                        "gantool[tensorboard]); the same as --track tensorboard.")] = False
 
     # The settings the user gave, set by whoever builds the config from their input (see given_settings); not a
     # setting itself, so it is not saved. None: unknown.

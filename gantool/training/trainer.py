@@ -17,7 +17,7 @@ from gantool.storage.exported import write_export
 from gantool.storage.plots import draw_run_pictures
 from gantool.storage.run_log import RunLog
 from gantool.storage.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
-from gantool.storage.tensorboard_log import hparams_of
+from gantool.storage.trackers import Trackers
 from gantool.training import checkpoint_state
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
@@ -50,8 +50,9 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
                  cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None, *,
-                 device: torch.device | None = None) -> None:
+                 device: torch.device | None = None, trackers: Trackers | None = None) -> None:
         self.config, self.parts, self.run, self.plugins = config, parts, RunDir(run_dir), plugins
+        self.trackers = trackers or Trackers()  # rank 0's; the run log feeds them
         self.evaluation = evaluation
         self.cluster = cluster or Cluster()
         self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
@@ -107,8 +108,7 @@ class Trainer:
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
         if self.cluster.is_main:
             self.run.forget_after(self.step)
-        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
-                     hparams=hparams_of(self.config, self.parts) if self.config.tensorboard else None)
+        log = RunLog(self.run, display, writes=self.cluster.is_main, trackers=self.trackers)
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 epoch = self.epoch
@@ -134,7 +134,7 @@ class Trainer:
         samples, export = self.run.sample_grid(None), self.run.export
         if self.cluster.is_main:
             self.save_samples(samples)
-            self.export(export)
+            log.exported(self.export(export))
             self.save_plots()
         return TrainResult(export, samples)
 
