@@ -95,7 +95,8 @@ class Augmentation(Protocol):
     Optional, for adaptive policies (ADA-style): `observe(real_logits)` is called after every D step with D's
     detached logits on the augmented real batch (for a relativistic loss, the real logits minus those of the
     paired fakes, since only the difference means anything there); `state()` returns a JSON-able dict saved in
-    checkpoints and `load_state(state)` restores it on resume.
+    checkpoints and `load_state(state)` restores it on resume; `metrics()` returns named floats (e.g. `aug_p`)
+    added to each logged metrics line.
     """
 
     def __call__(self, images: Tensor) -> Tensor: ...

@@ -191,7 +191,11 @@ class RunDir:
 
 
 def export_of(source: Path) -> Path:
-    """The export a command reads: a run directory's, or the file given."""
+    """The export a command reads: a run directory's, or the file given; a run whose parts include a symbolic link
+    (its export leading to a file elsewhere) is refused, as training refuses it."""
+    run = RunDir(source if source.is_dir() else source.parent)
+    if run.is_run:
+        run.refuse_links()
     return RunDir(source).export if source.is_dir() else source
 
 

@@ -15,7 +15,7 @@ from gantool.storage.rundir import RunDir
 TAGS = {"d_loss": "loss/d_total", "d_real": "loss/d_real", "d_fake": "loss/d_fake", "g_loss": "loss/g",
         "d_x": "d_output/real", "d_g_z": "d_output/fake", "images_per_s": "speed/images_per_s",
         "frechet_distance": "eval/frechet_distance", "classifier_score": "eval/classifier_score",
-        "label_accuracy": "eval/label_accuracy"}
+        "label_accuracy": "eval/label_accuracy", "aug_p": "augment/p", "aug_rt": "augment/r_t"}
 
 
 def require_tensorboard() -> None:

@@ -27,7 +27,7 @@ def check_tracker(factory: Callable[..., Any], options: Mapping[str, Any] | None
     with tempfile.TemporaryDirectory(prefix="gantool-tracker-") as folder:
         run = Path(folder) / "run"
         (run / "samples").mkdir(parents=True)
-        config = {"gen": "dcgan", "loss": "bce", "dataset": "mnist5k", "lr_g": 0.0012, "betas_g": [0.5, 0.999],
+        config = {"gen": "dcgan", "loss": "bce", "dataset": "digits", "lr_g": 0.0012, "betas_g": [0.5, 0.999],
                   "options": {"gen": {"depth": 8}}, "plugins": {"gen": {"name": "builtins:dcgan"}}}
         (run / "config.toml").write_text('gen = "dcgan"\n')
         grid = run / "samples" / "step-0000002.png"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,8 +65,6 @@ class Trainer:
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.relativistic = needs_real_logits(self.loss)
-        self.penalty = getattr(self.loss, "penalty", None)
-        self.penalty_takes_fake_labels = self.penalty is not None and accepts(self.penalty, "fake_labels")
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -148,6 +148,9 @@ class Trainer:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self.health.check_metrics(self.step, values, self.last_checkpoint)
+            augmentation_metrics = getattr(self.augment, "metrics", None)  # e.g. an adaptive policy's strength
+            if augmentation_metrics is not None:
+                values |= augmentation_metrics()
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
             log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
@@ -237,11 +240,13 @@ class Trainer:
 
     def penalised(self, d_loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_labels: torch.Tensor | None,
                   fake_labels: torch.Tensor | None) -> torch.Tensor:
-        """D's loss plus the loss's penalty, on the steps it applies to (computed in fp32, for D's loss only)."""
-        if self.penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
+        """D's loss plus the loss's penalty (read at each step: it may be replaced after the trainer is built), on the
+        steps it applies to, computed in fp32 for D's loss only."""
+        penalty = getattr(self.loss, "penalty", None)
+        if penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
             return d_loss
-        by_name = {"fake_labels": fake_labels} if self.penalty_takes_fake_labels else {}
-        extra = self.penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
+        by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
+        extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
         return d_loss if extra is None else d_loss + extra
 
     def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
@@ -310,10 +315,9 @@ class Trainer:
         return write_export(path, self.sampler, self.parts, self.config, self.step)
 
 
+@functools.lru_cache(maxsize=64)
 def accepts(function: Any, name: str) -> bool:
     """Whether `function` takes a parameter called `name` (optional arguments newer than a plugin's code)."""
-    import inspect
-
     try:
         return name in inspect.signature(function).parameters
     except (TypeError, ValueError):
