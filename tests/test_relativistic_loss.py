@@ -163,7 +163,7 @@ def tuned_recipe(monkeypatch):
 
     recipe = Recipe("test", gen="dcgan", loss="rpgan", options={"loss": {"r1": 0.25}, "gen": {"depth": 4}},
                     settings={"lr_g": 5e-4})
-    monkeypatch.setattr(gantool.assembly, "recipe_for", lambda classes: recipe if not classes else None)
+    monkeypatch.setattr(gantool.assembly, "recipe_for", lambda spec: recipe if not spec.num_classes else None)
     return recipe
 
 

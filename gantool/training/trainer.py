@@ -27,12 +27,13 @@ from gantool.training.devices import autocast_for, pick_device
 from gantool.training.distributed import Cluster, reduce_meter, replicate
 from gantool.training.ema import EMA
 from gantool.training.health import HealthMonitor
-from gantool.training.meter import StepMeter
+from gantool.training.meter import StepMeter, step_readings
 from gantool.training.noise import draw_labelled
 from gantool.training.progress import TrainingDisplay
 from gantool.training.sample_grid import FixedSamples
 from gantool.training.schedules import step_decay
 from gantool.training.signals import StopRequest, TrainingStopped, any_rank
+from gantool.training.simultaneous import simultaneous_step
 from gantool.training.stopping import Patience
 
 if TYPE_CHECKING:
@@ -203,13 +204,16 @@ class Trainer:
         return values["g_loss"]
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """One D update, and --g-steps G updates on every --d-steps-th call; returns detached metrics (no sync).
+        """One D update, and --g-steps G updates on every --d-steps-th call (with --update simultaneous, D's and
+        G's updates on that call come from one forward pass); returns detached metrics (no sync).
 
         With --augment, D only ever sees augmented images, real and fake alike, in both steps.
         """
         batch = len(real)
         real_labels = labels if self.num_classes else None
         g_turn = (self.step + 1) % self.config.d_steps == 0
+        if g_turn and self.config.update == "simultaneous":
+            return simultaneous_step(self, real, labels)
         z, fake_labels = self._noise_batch(batch)
         with self.autocast():
             with torch.set_grad_enabled(g_turn):  # G's graph is kept only when the G step reuses this batch
@@ -218,13 +222,7 @@ class Trainer:
             real_logits = self.D(real, real_labels).float()
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
-        d_total = d_parts["loss"]
-        penalty = getattr(self.loss, "penalty", None)
-        if penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
-            by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
-            extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
-            if extra is not None:
-                d_total = d_total + extra
+        d_total = self.penalised(d_parts["loss"], real, fake, real_labels, fake_labels)
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
@@ -239,15 +237,19 @@ class Trainer:
             with torch.no_grad():
                 g_loss = generator_loss_of(self.loss, fake_logits.detach(), real_logits.detach())
 
-        with torch.no_grad():
-            zero = torch.zeros((), device=self.device)
-            real_out, fake_out = real_logits.detach(), fake_logits.detach()
-            if self.outputs_are_logits:  # D(x) as D's probability that x is real; raw scores are shown as they are
-                real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
-            return torch.stack([
-                d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach().float(), real_out.mean(), fake_out.mean(),
-            ])
+        return step_readings(d_total, d_parts, g_loss, real_logits, fake_logits,
+                             as_probabilities=self.outputs_are_logits)
+
+    def penalised(self, d_loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_labels: torch.Tensor | None,
+                  fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """D's loss plus the loss's penalty (read at each step: it may be replaced after the trainer is built), on the
+        steps it applies to, computed in fp32 for D's loss only."""
+        penalty = getattr(self.loss, "penalty", None)
+        if penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
+            return d_loss
+        by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
+        extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
+        return d_loss if extra is None else d_loss + extra
 
     def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
                         real: torch.Tensor, real_labels: torch.Tensor | None) -> torch.Tensor:
