@@ -15,12 +15,13 @@ from typing import Any
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 
-EXTRACTORS = ("auto", "digits", "inception")
+EXTRACTORS = ("auto", "digits", "inception", "learned")
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """How to measure, whatever is measured: sample count and seed, feature extractor, k of k-NN, device."""
+    """How to measure, whatever is measured: sample count and seed, feature extractor (with the settings of learned
+    features), k of k-NN, device."""
 
     num: int
     seed: int
@@ -28,6 +29,7 @@ class Measurement:
     inception_weights: Path | None
     neighbours: int
     device: Any
+    learned: Any = None
 
 
 def evaluate(
@@ -42,11 +44,13 @@ def evaluate(
     neighbours: int = 3,
     untrained: bool = False,
     device: str = "cpu",
+    learned: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fréchet distance, KID, precision and recall (and classifier scores for digits) of `source`, each beside the
     real floor, with the protocol they were measured under: the numbers of `gantool evaluate --json`.
 
-    `dataset` and `data_options` choose the real images for a folder or an array; a run uses its own."""
+    `dataset` and `data_options` choose the real images for a folder or an array; a run uses its own. `learned`
+    sets the learned features' seed, epochs and width (--learned-seed, ...)."""
     from gantool.registry import load_registry
 
     weights = None if inception_weights is None else Path(inception_weights)
@@ -62,6 +66,7 @@ def evaluate(
         neighbours=neighbours,
         untrained=untrained,
         device=device,
+        learned=learned,
     )
 
 
@@ -78,21 +83,23 @@ def measure(
     neighbours: int,
     untrained: bool,
     device: str,
+    learned: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Check the request, then measure a run or a set of images (the command and `evaluate` share this)."""
+    from gantool.evaluation.learned_settings import settings_from
     from gantool.storage.export_folder import is_export_folder
     from gantool.storage.rundir import RunDir
     from gantool.training.devices import pick_device
 
     if extractor not in EXTRACTORS:
-        raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits or inception")
+        raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits, inception or learned")
     if not 2 <= num <= 50000:
         raise GantoolError(f"--num {num} is out of range: measure between 2 and 50000 images")
     if inception_weights is not None:
         from gantool.evaluation.inception import find_weights
 
         find_weights(inception_weights)  # refuse pickles and missing files before any work
-    how = Measurement(num, seed, extractor, inception_weights, neighbours, pick_device(device))
+    how = Measurement(num, seed, extractor, inception_weights, neighbours, pick_device(device), settings_from(learned))
     run = RunDir(source)
     generator = run.is_run or run.finished or is_export_folder(source)
     if source.suffix.lower() == ".npy" or (source.is_dir() and not generator):
@@ -136,6 +143,7 @@ def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained
         inception_weights=how.inception_weights,
         device=loaded.device,
         neighbours=how.neighbours,
+        learned=how.learned,
     )
     result = {
         "source": str(source),
@@ -179,5 +187,6 @@ def measure_images(registry: Registry, source: Path, how: Measurement, *, datase
         device=how.device,
         neighbours=how.neighbours,
         shape=tuple(images.shape[1:]),
+        learned=how.learned,
     )
     return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=how.seed)}
