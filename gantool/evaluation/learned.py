@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from gantool.errors import GantoolError
-from gantool.evaluation.contrastive import Encoder, train_encoder
+from gantool.evaluation.contrastive import Encoder, to_unit, train_encoder
 from gantool.evaluation.learned_settings import ContrastiveSettings
 
 EXTRACTOR_NAME = "gantool-learned-contrastive-v1"
@@ -43,13 +43,25 @@ def fingerprint(images: torch.Tensor, settings: ContrastiveSettings) -> str:
     return digest.hexdigest()
 
 
+@torch.no_grad()
+def feature_scale(encoder: Encoder, images: torch.Tensor, device: torch.device) -> dict[str, torch.Tensor]:
+    """Mean and standard deviation of every feature over the training images: each feature is reported in units of
+    its own spread (a constant one keeps unit scale), so distances read alike whatever the network's raw scale."""
+    features = torch.cat([encoder(to_unit(chunk).to(device)).double().cpu() for chunk in images.split(256)])
+    spread = features.std(dim=0)
+    return {"scale.mean": features.mean(dim=0), "scale.std": torch.where(spread > 1e-6, spread, 1.0)}
+
+
 class LearnedExtractor:
-    """The cached encoder's features of images in [-1, 1], with its name, SHA-256 and what it was learned from."""
+    """The cached encoder's standardised features of images in [-1, 1], with its name, SHA-256 and what it was
+    learned from."""
 
     name = EXTRACTOR_NAME
 
-    def __init__(self, encoder: Encoder, weights_sha256: str, note: dict[str, Any], device: torch.device) -> None:
+    def __init__(self, encoder: Encoder, scale: dict[str, torch.Tensor], weights_sha256: str, note: dict[str, Any],
+                 device: torch.device) -> None:
         self.model, self.sha256, self.device = encoder.to(device).eval(), weights_sha256, device
+        self.mean, self.std = scale["scale.mean"], scale["scale.std"]
         self.image_size = tuple(note["image_size"])
         self.fingerprint = note["fingerprint"]
         self.protocol = {"feature_space": "learned", "fingerprint": self.fingerprint,
@@ -61,11 +73,14 @@ class LearnedExtractor:
         if tuple(images.shape[1:]) != self.image_size:
             raise GantoolError(f"the learned features were made for {'x'.join(map(str, self.image_size))} images, "
                                f"not {'x'.join(map(str, images.shape[1:]))}; evaluate cannot measure these")
-        return self.model(images.to(self.device).float()).double().cpu(), None
+        return (self.model(images.to(self.device).float()).double().cpu() - self.mean) / self.std, None
+
+
+Cached = tuple[Encoder, dict[str, torch.Tensor], str, dict[str, Any]]
 
 
 def _load(weights: Path, note_path: Path, key: str, shape: tuple[int, ...], settings: ContrastiveSettings
-          ) -> tuple[Encoder, str, dict[str, Any]] | None:
+          ) -> Cached | None:
     """The cached encoder if both files are there, whole, and made for this key; None otherwise (train again)."""
     from safetensors.torch import load
 
@@ -77,11 +92,13 @@ def _load(weights: Path, note_path: Path, key: str, shape: tuple[int, ...], sett
         sha256 = hashlib.sha256(payload).hexdigest()
         if note.get("fingerprint") != key or note.get("weights_sha256") != sha256:
             return None
+        tensors = load(payload)
+        scale = {name: tensors.pop(name) for name in ("scale.mean", "scale.std")}
         encoder = Encoder(shape[0], min(shape[1:]), settings.width)
-        encoder.load_state_dict(load(payload))
-    except (OSError, ValueError, RuntimeError):  # damaged or foreign files: the cache is rebuilt, never trusted
+        encoder.load_state_dict(tensors)
+    except (OSError, ValueError, RuntimeError, KeyError):  # damaged or foreign files: rebuilt, never trusted
         return None
-    return encoder, sha256, note
+    return encoder, scale, sha256, note
 
 
 def learned_extractor(images: torch.Tensor, description: str, settings: ContrastiveSettings, device: torch.device,
@@ -101,15 +118,16 @@ def learned_extractor(images: torch.Tensor, description: str, settings: Contrast
     cached = _load(weights, note_path, key, shape, settings)
     if cached is None:
         trained = train_encoder(images, settings, device, show_progress=show_progress)
-        payload = save({name: tensor.detach().cpu().contiguous() for name, tensor in
-                        trained.encoder.state_dict().items()})
+        scale = feature_scale(trained.encoder, images, device)
+        payload = save({**{name: tensor.detach().cpu().contiguous() for name, tensor in
+                           trained.encoder.state_dict().items()}, **scale})
         sha256 = hashlib.sha256(payload).hexdigest()
         note = {"method": EXTRACTOR_NAME, "fingerprint": key, "weights_sha256": sha256, "image_size": list(shape),
                 "trained_on": f"{len(images):,} real images of {description}", "settings": asdict(settings),
                 "epoch_losses": trained.losses, "seconds": round(trained.seconds, 1), "torch": torch.__version__}
         atomic_write_bytes(weights, payload, advice=CACHE_ADVICE)
         atomic_write_bytes(note_path, json.dumps(note, indent=2).encode(), advice=CACHE_ADVICE)
-        cached = trained.encoder, sha256, note
-    encoder, sha256, note = cached
-    return LearnedExtractor(encoder, sha256, note, device)
+        cached = trained.encoder, scale, sha256, note
+    encoder, scale, sha256, note = cached
+    return LearnedExtractor(encoder, scale, sha256, note, device)
 

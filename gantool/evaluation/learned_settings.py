@@ -18,7 +18,7 @@ class ContrastiveSettings:
     """What shapes the learned feature space; all of it goes into the cache key."""
 
     seed: int = 0
-    epochs: int = 30
+    epochs: int = 20
     width: int = 16
     batch_size: int = 256
     temperature: float = 0.2
