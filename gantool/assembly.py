@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gantool.config import AUTO_GENERATOR, automatic_generator
+from gantool.config import AUTO_GENERATOR
 from gantool.errors import GantoolError, GantoolWarning, first_line
 from gantool.interfaces import DatasetBundle, DataSpec
 from gantool.kinds import BY_NAME, BY_PREFIX, PREFIXES
 from gantool.options import options_to_config, resolve_options
+from gantool.recipes import Recipe, recipe_for, with_recipe_options
 from gantool.registry import BUILTIN_DISTRIBUTION, Component, Registry
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class Parts:
     components: dict[str, Component]
     options: dict[str, dict[str, Any]]
     augmentation: Any = None
+    recipe: Recipe | None = None  # what --gen auto chose, if it chose
 
     def options_config(self) -> dict[str, dict[str, Any]]:
         """The resolved options as plain TOML values, by kind."""
@@ -111,29 +114,59 @@ def build_parts(
     dataset: str,
     options: Mapping[str, Mapping[str, Any]],
     augment: str | None = None,
+    unconditional: bool = False,
+    given: Collection[str] = (),
 ) -> Parts:
     """Resolve and construct G, D, loss, data (and the augmentation, if any), checking every option before
-    building anything heavy; with `gen` "auto" the architecture (and its options) follow the data's labels."""
+    building anything heavy. With `gen` "auto" the data's labels pick a recipe (gantool.recipes): its generator,
+    and its loss, augmentation and part options wherever the settings named in `given` do not say otherwise.
+    `unconditional` drops the data's labels first, so the parts are built as for unlabelled data."""
+    automatic = gen == AUTO_GENERATOR
+    names = {"loss": loss, "data": dataset, "aug": augment}
+    if automatic:  # a recipe may still choose the loss and augmentation the user did not name
+        names = {prefix: name for prefix, name in names.items() if prefix == "data" or _named(prefix, given)}
+    else:
+        names |= {"gen": gen, "disc": disc or gen}
+    components = _components(registry, names)
+    resolved = _resolved(components, options)  # every option known so far is checked before the data is read
+    data = build_dataset(components["data"], resolved["data"])
+    if unconditional:
+        data = without_labels(data)
+    recipe = None
+    if automatic:  # the parts are chosen now that the data's labels are known
+        recipe = recipe_for(data.spec.num_classes)
+        gen, picked = recipe.gen, {"gen"} | ({"disc"} if disc is None else set())
+        if recipe.loss and not _named("loss", given):
+            loss = recipe.loss
+            picked.add("loss")
+        if recipe.augment and not _named("aug", given):
+            augment = recipe.augment
+            picked.add("aug")
+        options = with_recipe_options(recipe, options, picked)
+        chosen = {"gen": gen, "disc": disc or gen, "loss": loss, "aug": augment}
+        fresh = _components(registry, {prefix: name for prefix, name in chosen.items() if prefix not in components})
+        components, resolved = components | fresh, resolved | _resolved(fresh, options)
     if augment is None and options.get("aug"):
         first = next(iter(options["aug"]))
         raise GantoolError(f"--set aug.{first} was given without --augment; name an augmentation (e.g. --augment "
                            "diffaugment) or drop the aug.* settings")
-    automatic = gen == AUTO_GENERATOR
-    names = {"loss": loss, "data": dataset, "aug": augment}
-    components = _components(registry, names if automatic else {"gen": gen, "disc": disc or gen} | names)
-    resolved = _resolved(components, options)
-    data = build_dataset(components["data"], resolved["data"])
-    if automatic:  # G and D are chosen now that the data's labels are known
-        gen = automatic_generator(data.spec.num_classes)
-        chosen = _components(registry, {"gen": gen, "disc": disc or gen})
-        components, resolved = components | chosen, resolved | _resolved(chosen, options)
     components = {prefix: components[prefix] for prefix in PREFIXES if prefix in components}  # the table's order
     resolved = {prefix: resolved[prefix] for prefix in components}
     built = {prefix: build_part(component, resolved[prefix], data.spec)
              for prefix, component in components.items() if prefix != "data"}
     check_labels(built["gen"], built["disc"], data.spec, gen, disc or gen, dataset)
     check_fit(built["gen"], built["disc"], data.spec, gen, disc or gen)
-    return Parts(built["gen"], built["disc"], built["loss"], data, components, resolved, built.get("aug"))
+    return Parts(built["gen"], built["disc"], built["loss"], data, components, resolved, built.get("aug"), recipe)
+
+
+def without_labels(data: DatasetBundle) -> DatasetBundle:
+    """The same images seen as unlabelled data: no classes in the spec, no labels to batch."""
+    return dataclasses.replace(data, spec=dataclasses.replace(data.spec, num_classes=0), labels=None)
+
+
+def _named(prefix: str, given: Collection[str]) -> bool:
+    """Whether the user named the part of this --set prefix (loss: --loss, aug: --augment)."""
+    return {"loss": "loss", "aug": "augment"}[prefix] in given
 
 
 def _components(registry: Registry, names: Mapping[str, str | None]) -> dict[str, Component]:

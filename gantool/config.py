@@ -29,14 +29,17 @@ MAX_CONFIG_BYTES = 1 << 20
 class TrainConfig:
     """Everything `gantool train` needs; the run's config.toml holds exactly these fields."""
 
-    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for data with class labels, "
-                               "dcgan otherwise.")] = AUTO_GENERATOR  # see automatic_generator
+    gen: Annotated[str, Option("Generator architecture (see list-plugins); auto: cgan for labelled data, else the "
+                               "unconditional recipe.")] = AUTO_GENERATOR  # see gantool.recipes
     disc: Annotated[str | None, Option("Discriminator; defaults to the --gen name.")] = None
-    loss: Annotated[str, Option("Adversarial loss.")] = "bce"
+    loss: Annotated[str, Option("Adversarial loss (with --gen auto on unlabelled data: the recipe's).")] = "bce"
     dataset: Annotated[str, Option("Training data.")] = BUNDLED_DIGITS
     augment: Annotated[str | None, Option(
         "Differentiable augmentation applied to real and generated images before D (e.g. diffaugment; options "
         "with --set aug.KEY=VALUE).")] = None
+    unconditional: Annotated[bool, Option(
+        "Ignore the data's class labels: train an unconditional model (what unlabelled data gets) on labelled "
+        "data.")] = False
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # parts' options: --set KIND.KEY=VALUE
     epochs: Annotated[int, Option("Passes over the data.", min=1)] = 20
     max_steps: Annotated[int | None, Option("Stop after this many iterations.", min=1)] = None
@@ -86,6 +89,10 @@ class TrainConfig:
     tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
                                         "gantool[tensorboard]).")] = False
 
+    # The settings the user gave, set by whoever builds the config from their input (see given_settings); not a
+    # setting itself, so it is not saved. None: unknown.
+    given: typing.ClassVar[frozenset[str] | None] = None
+
     def __post_init__(self) -> None:
         self.check()
 
@@ -122,13 +129,13 @@ class TrainConfig:
             raise GantoolError(f"{source} has a setting of the wrong type ({exc})") from None
 
 
-def automatic_generator(num_classes: int) -> str:
-    """What `--gen auto` (the default) trains: the conditional cgan when the data has class labels, else dcgan.
-
-    Measured on the default budget, the label lets G learn each class's shape far sooner: Fréchet distance
-    about 6 for cgan against 55 for the unconditional dcgan with the same settings (docs/evaluation.md).
-    """
-    return "cgan" if num_classes else "dcgan"
+def given_settings(config: TrainConfig) -> frozenset[str]:
+    """The settings the user gave (command line, config file or API), which a recipe must not change; a config
+    built without that record counts every setting that differs from its default as given."""
+    recorded = getattr(config, "given", None)
+    if recorded is not None:
+        return frozenset(recorded)
+    return frozenset(spec.name for spec in train_option_specs() if getattr(config, spec.name) != spec.default)
 
 
 def check_known(data: dict[str, Any], source: str) -> None:

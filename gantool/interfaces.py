@@ -92,8 +92,9 @@ class Augmentation(Protocol):
     images before D, in D's step and in G's (DiffAugment-style), so G learns through it.
 
     Optional, for adaptive policies (ADA-style): `observe(real_logits)` is called after every D step with D's
-    detached logits on the augmented real batch; `state()` returns a JSON-able dict saved in checkpoints and
-    `load_state(state)` restores it on resume.
+    detached logits on the augmented real batch (for a relativistic loss, the real logits minus those of the
+    paired fakes, since only the difference means anything there); `state()` returns a JSON-able dict saved in
+    checkpoints and `load_state(state)` restores it on resume.
     """
 
     def __call__(self, images: Tensor) -> Tensor: ...

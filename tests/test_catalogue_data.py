@@ -100,7 +100,7 @@ def write_cifar_batches(folder: Path, *, per_batch: int) -> np.ndarray:
 
 def test_list_plugins_names_every_builtin_dataset(cli):
     provides = {p["plugin"]: p for p in json.loads(cli("list-plugins", "--json").out)}["builtins"]["provides"]
-    for name in ("mnist5k", "mnist", "fashion-mnist", "cifar10", "image-folder"):
+    for name in ("mnist5k", "stacked-mnist", "mnist", "fashion-mnist", "cifar10", "image-folder"):
         assert f"dataset:{name}" in provides
 
 

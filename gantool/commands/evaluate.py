@@ -18,7 +18,8 @@ from gantool.registry import Registry
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
             "precision": "precision (realistic samples)", "recall": "recall (real variety covered)",
             "classifier_score": "classifier score (max = classes)", "classes_covered": "classes covered",
-            "class_entropy_bits": "class entropy, bits", "label_accuracy": "label accuracy"}
+            "class_entropy_bits": "class entropy, bits", "label_accuracy": "label accuracy",
+            "modes_covered": "Stacked MNIST modes covered", "mode_kl": "mode KL from uniform (lower is better)"}
 
 
 def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
@@ -27,21 +28,24 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         source: Annotated[Path, typer.Argument(help=(
             "A run directory or its generator.safetensors export, a folder of images (PNG, JPEG, ...), or a .npy "
             "array of uint8 images shaped N x H x W x C or N x H x W."))],
-        num: Annotated[int, typer.Option(min=2, max=50000, help=(
+        num: Annotated[int | None, typer.Option(min=2, max=50000, show_default=False, help=(
             "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
-            "random choice when there are more)."))] = 2000,
+            "random choice when there are more) \\[default: 2000; 26000 for Stacked MNIST, as the literature "
+            "counts its modes]."))] = None,
         seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed"), help=(
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
-            help="Feature extractor: auto (digit classifier for 1x28x28, else Inception-v3 if its weights are at hand, "
-            "else learned), digits, inception, or learned (a small network trained on the real images themselves, "
-            "cached).", autocompletion=choices("auto", "digits", "inception", "learned"))] = "auto",
+            help="Feature extractor: auto (the digit classifier for 1x28x28, on each channel for 3x28x28 Stacked "
+            "MNIST; else Inception-v3 if its weights are at hand, else learned), digits, inception, or learned (a "
+            "small network trained on the real images themselves, cached).",
+            autocompletion=choices("auto", "digits", "inception", "learned"))] = "auto",
         inception_weights: Annotated[Path | None, typer.Option(
             help="torchvision Inception-v3 weights as .safetensors (never downloaded; default: torch's hub cache)."
         )] = None,
         dataset: Annotated[str | None, typer.Option(autocompletion=part_names("dataset"), help=(
             "For a folder or an array: the dataset whose real images to measure against (its held-out part if it "
-            "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits]."))] = None,
+            "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits; stacked-mnist for "
+            "3x28x28 images]."))] = None,
         set_: DataSetOption = None,
         neighbours: Annotated[int, typer.Option(min=1, max=100, help=(
             "k of the k-nearest-neighbour balls that precision and recall are measured with."))] = 3,
@@ -59,7 +63,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         device: DeviceOption = "auto",
     ) -> None:
         """Measure generated images against held-out real ones: Fréchet distance, KID, precision and recall,
-        classifier scores, each beside the real floor."""
+        classifier scores (for Stacked MNIST, the modes covered and their KL from uniform), each beside the real
+        floor."""
         from gantool.evaluation.api import measure
         from gantool.options import parse_set_arguments
 
@@ -80,6 +85,8 @@ def _fmt(metrics: dict[str, Any], key: str) -> str:
         return "-"
     if key == "classes_covered":
         return f"{value}/{metrics['classes']}"
+    if key == "modes_covered":
+        return f"{value:,}/{metrics['modes']:,}"
     if key == "class_entropy_bits":
         return f"{value:.3f} (max {math.log2(metrics['classes']):.3f})"
     if key == "kid":
@@ -116,6 +123,7 @@ def show(result: dict[str, Any]) -> None:
         + (f"\nfeature space: learned from {protocol['extractor_trained_on']}, fingerprint "
            f"{protocol['fingerprint'][:16]}… (numbers compare only within one fingerprint, never with published FID)"
            if protocol.get("feature_space") == "learned" else "")
+        + (f"\nmodes: {protocol['modes']}" if "modes" in protocol else "")
         + (f"\nnote: {protocol['note']}" if "note" in protocol else "")), markup=False, highlight=False)
     table = Table()
     for column in ("measure", "generated", "real floor"):

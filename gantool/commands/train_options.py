@@ -38,7 +38,7 @@ INVOCATION = {
 # The panels of `train --help` and the order of its options (and of docs/training.md's table); --config and
 # --help stay in the plain "Options" panel, first.
 PANELS = {
-    "Parts": ("gen", "disc", "loss", "dataset", "augment", "set_", "noise"),
+    "Parts": ("gen", "disc", "loss", "dataset", "unconditional", "augment", "set_", "noise"),
     "Schedule": ("epochs", "max_steps", "batch_size", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "g_steps",
                  "g_steps_noise", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience", "seed"),
     "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "tensorboard",
@@ -141,12 +141,16 @@ def resolve_config(ctx: typer.Context, values: dict[str, Any], given: set[str],
                    config_file: Path | None) -> TrainConfig:
     """Defaults, then the --config file, then what the command line gave explicitly (--set merges)."""
     if config_file is None:
-        return TrainConfig(**command_line_to_fields(values))
+        config = TrainConfig(**command_line_to_fields(values))
+        config.given = frozenset(given)
+        return config
     from_file, options = file_values(ctx, config_file)
     fields = command_line_to_fields(values | {name: value for name, value in from_file.items() if name not in given})
     for kind, opts in fields.pop("options", {}).items():
         options.setdefault(kind, {}).update(opts)
-    return TrainConfig(**fields, options=options)
+    config = TrainConfig(**fields, options=options)
+    config.given = frozenset(given) | frozenset(from_file)
+    return config
 
 
 def markdown_table() -> str:

@@ -16,14 +16,16 @@ from gantool.errors import GantoolError
 from gantool.registry import Registry
 
 EXTRACTORS = ("auto", "digits", "inception", "learned")
+DEFAULT_SAMPLES = 2000
+"""Samples measured when --num is not given, except for Stacked MNIST (the literature's 26,000, see modes.py)."""
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """How to measure, whatever is measured: sample count and seed, feature extractor (with the settings of learned
-    features), k of k-NN, device."""
+    """How to measure, whatever is measured: sample count (None: the default for what is measured) and seed,
+    feature extractor (with the settings of learned features), k of k-NN, device."""
 
-    num: int
+    num: int | None
     seed: int
     extractor: Any
     inception_weights: Path | None
@@ -35,7 +37,7 @@ class Measurement:
 def evaluate(
     source: str | os.PathLike[str],
     *,
-    num: int = 2000,
+    num: int | None = None,
     seed: int = 0,
     extractor: str = "auto",
     inception_weights: str | os.PathLike[str] | None = None,
@@ -49,8 +51,9 @@ def evaluate(
     """Fréchet distance, KID, precision and recall (and classifier scores for digits) of `source`, each beside the
     real floor, with the protocol they were measured under: the numbers of `gantool evaluate --json`.
 
-    `dataset` and `data_options` choose the real images for a folder or an array; a run uses its own. `learned`
-    sets the learned features' seed, epochs and width (--learned-seed, ...)."""
+    `num` defaults to 2,000 samples, or 26,000 for Stacked MNIST (3x28x28 digits, whose modes and KL divergence are
+    reported too). `dataset` and `data_options` choose the real images for a folder or an array; a run uses its
+    own. `learned` sets the learned features' seed, epochs and width (--learned-seed, ...)."""
     from gantool.registry import load_registry
 
     weights = None if inception_weights is None else Path(inception_weights)
@@ -74,7 +77,7 @@ def measure(
     registry: Registry,
     source: Path,
     *,
-    num: int,
+    num: int | None,
     seed: int,
     extractor: str,
     inception_weights: Path | None,
@@ -93,7 +96,7 @@ def measure(
 
     if extractor not in EXTRACTORS:
         raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits, inception or learned")
-    if not 2 <= num <= 50000:
+    if num is not None and not 2 <= num <= 50000:
         raise GantoolError(f"--num {num} is out of range: measure between 2 and 50000 images")
     if inception_weights is not None:
         from gantool.evaluation.inception import find_weights
@@ -115,6 +118,23 @@ def measure(
             "measured against its own data, so leave them out"
         )
     return measure_run(registry, source, how, untrained=untrained)
+
+
+def sample_count(shape: tuple[int, int, int], how: Measurement) -> int:
+    """--num, or by default the literature's 26,000 for images (C, H, W) measured as Stacked MNIST, else 2,000."""
+    from gantool.evaluation.evaluator import pick_extractor
+    from gantool.evaluation.modes import LITERATURE_SAMPLES, STACKED_SHAPE
+    from gantool.interfaces import DataSpec
+
+    if how.num is not None:
+        return how.num
+    stacked = shape == STACKED_SHAPE and pick_extractor(DataSpec(*shape), how.extractor,
+                                                        how.inception_weights) == "digits"
+    return LITERATURE_SAMPLES if stacked else DEFAULT_SAMPLES
+
+
+def _shape_of(spec: Any) -> tuple[int, int, int]:
+    return spec.channels, spec.height, spec.width
 
 
 def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained: bool) -> dict[str, Any]:
@@ -151,7 +171,8 @@ def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained
         "generator": loaded.state["generator"],
         "step": 0 if untrained else loaded.state.get("step"),
         "untrained": untrained,
-        **evaluator.measure(generator, num=how.num, seed=how.seed, noise=loaded.state.get("noise", "normal")),
+        **evaluator.measure(generator, num=sample_count(_shape_of(loaded.spec), how),
+                            seed=how.seed, noise=loaded.state.get("noise", "normal")),
     }
     note = overlap_note(registry, evaluator.real, dataset, data_options)
     if note:
@@ -162,26 +183,32 @@ def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained
 def measure_images(registry: Registry, source: Path, how: Measurement, *, dataset: str | None,
                    options: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Measure a folder of images or a .npy array against the real images of `dataset` (default: the bundled
-    digits), built with its data options (`options["data"]`, as --set data.* gives them)."""
+    digits, or Stacked MNIST for 3x28x28 images), built with its data options (`options["data"]`, as --set data.*
+    gives them)."""
     import torch
 
     from gantool.errors import GantoolError
     from gantool.evaluation.evaluator import evaluator_for, pick_extractor
-    from gantool.evaluation.reference import DIGIT_REFERENCE
-    from gantool.evaluation.sources import read_array, read_folder
+    from gantool.evaluation.reference import default_reference
+    from gantool.evaluation.sources import read_array, read_folder, stored_shape
     from gantool.interfaces import DataSpec
 
     others = [kind for kind, values in options.items() if values and kind != "data"]
     if others:
         raise GantoolError(f"evaluate builds only the real images: drop the --set {others[0]}.* options")
     kind = "array" if source.suffix.lower() == ".npy" else "folder"
-    pixels, found = (read_array if kind == "array" else read_folder)(source, how.num, how.seed)
+    read = read_array if kind == "array" else read_folder
+    limit = sample_count(stored_shape(source), how)
+    pixels, found = read(source, limit, how.seed)
+    count = sample_count((pixels.shape[3], *pixels.shape[1:3]), how)
+    if count != limit:  # grey images stored as RGB: their own default count, chosen as it always was
+        pixels, found = read(source, count, how.seed)
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
     spec = DataSpec(*images.shape[1:])
     evaluator = evaluator_for(
         registry,
         pick_extractor(spec, how.extractor, how.inception_weights),
-        dataset or DIGIT_REFERENCE,
+        dataset or default_reference(spec),
         options.get("data", {}),
         inception_weights=how.inception_weights,
         device=how.device,

@@ -18,7 +18,7 @@ from gantool.registry import Registry
 
 METRIC = "frechet_distance"
 LOGGED = ("frechet_distance", "kid", "kid_std", "precision", "recall", "classifier_score", "classes_covered",
-          "class_entropy_bits", "label_accuracy")
+          "class_entropy_bits", "label_accuracy", "modes_covered", "mode_kl")
 """KID and precision/recall add about a tenth to an evaluation of 1,000 default DCGAN samples: logged too."""
 
 
@@ -36,8 +36,8 @@ class TrainingEvaluation:
 
 def training_evaluation(registry: Registry, spec: DataSpec, dataset: str, data_options: Mapping[str, Any],
                         device: torch.device, *, num: int, noise: str = "normal") -> TrainingEvaluation:
-    """The evaluation a run on this data gets: the digit classifier for 1x28x28, else Inception-v3 from the hub
-    cache (failing before training starts when there is none)."""
+    """The evaluation a run on this data gets: the digit classifier for 1x28x28 (on each channel for 3x28x28 Stacked
+    MNIST), else Inception-v3 from the hub cache (failing before training starts when there is none)."""
     evaluator = build_evaluator(registry, spec, choice="auto", dataset=dataset, data_options=data_options,
                                 inception_weights=None, device=device)
     return TrainingEvaluation(evaluator, num=num, noise=noise)

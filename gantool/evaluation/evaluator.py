@@ -21,6 +21,7 @@ from gantool.evaluation.frechet import feature_stats, frechet_from_stats
 from gantool.evaluation.kid import SUBSETS as KID_SUBSETS
 from gantool.evaluation.kid import kid, subset_size
 from gantool.evaluation.manifold import NEIGHBOURS, Manifold
+from gantool.evaluation.modes import STACKED_SHAPE, mode_scores, modes_protocol
 from gantool.evaluation.reference import DIGIT_REFERENCE, RealParts, real_parts
 from gantool.interfaces import DataSpec
 from gantool.registry import Registry
@@ -74,7 +75,9 @@ class Evaluator:
         result: dict[str, Any] = {
             "frechet_distance": frechet_from_stats(*feature_stats(features), *self.reference_stats),
             "kid": kid_mean, "kid_std": kid_std, "precision": precision, "recall": recall}
-        if probs is not None:
+        if probs is not None and probs.ndim == 3:  # one digit per channel: Stacked MNIST's modes
+            result |= mode_scores(probs)
+        elif probs is not None:
             histogram = scores.class_histogram(probs)
             result |= {"classifier_score": scores.classifier_score(probs),
                        "classes_covered": scores.classes_covered(histogram), "classes": len(histogram),
@@ -132,6 +135,8 @@ class Evaluator:
     def _result(self, metrics: dict[str, Any], num: int, seed: int, with_floor: bool,
                 **protocol: Any) -> dict[str, Any]:
         result: dict[str, Any] = {"protocol": {**self.protocol(num, seed), **protocol}, "metrics": metrics}
+        if "modes_covered" in metrics:
+            result["protocol"]["modes"] = modes_protocol(num)
         if with_floor:
             result["floor"] = self.floor(num, seed)
             result["protocol"]["floor"] = (f"{min(num, len(self.floor_pool.images))} real images of "
@@ -147,15 +152,17 @@ class Evaluator:
 
 
 def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None) -> Extractor:
-    """Digits for 1-channel 28x28 images (unless told otherwise or given Inception weights), else Inception-v3 when
-    its weights are at hand, else features learned from the real images (saying so in one line)."""
+    """Digits for 1x28x28 images, and for 3x28x28 ones (Stacked MNIST, one digit per channel), unless told otherwise
+    or given Inception weights; else Inception-v3 when its weights are at hand, else features learned from the real
+    images (saying so in one line)."""
     from gantool.evaluation.inception import hub_weights
 
     shape = (spec.channels, spec.height, spec.width)
-    if choice == "digits" and shape != DIGIT_SHAPE:
-        raise GantoolError(f"the digit classifier measures 1x28x28 images, these are "
-                           f"{'x'.join(map(str, shape))}; use --extractor learned or inception")
-    if choice == "digits" or (choice == "auto" and shape == DIGIT_SHAPE and inception_weights is None):
+    digits = shape in (DIGIT_SHAPE, STACKED_SHAPE)
+    if choice == "digits" and not digits:
+        raise GantoolError(f"the digit classifier measures 1x28x28 images (or 3x28x28 Stacked MNIST, one digit per "
+                           f"channel), these are {'x'.join(map(str, shape))}; use --extractor learned or inception")
+    if choice == "digits" or (choice == "auto" and digits and inception_weights is None):
         return "digits"
     if choice == "auto" and inception_weights is None and not hub_weights():
         from gantool.consoles import err_console
@@ -179,10 +186,14 @@ def evaluator_for(registry: Registry, extractor: Extractor, dataset: str, data_o
         raise GantoolError(f"the images are {'x'.join(map(str, shape))} but the reference ({real.reference.description}"
                            f") is {'x'.join(map(str, found))}; choose real images of that shape with --dataset NAME "
                            "and --set data.KEY=VALUE")
-    if extractor == "digits":
+    if extractor == "digits" and found == STACKED_SHAPE:
+        from gantool.evaluation.modes import StackedDigitExtractor
+
+        extract: Any = StackedDigitExtractor(device)
+    elif extractor == "digits":
         from gantool.evaluation.digits import DigitExtractor
 
-        extract: Any = DigitExtractor(device)
+        extract = DigitExtractor(device)
     elif extractor == "learned":
         from gantool.evaluation.learned import learned_extractor
         from gantool.evaluation.learned_settings import settings_from
@@ -206,10 +217,11 @@ def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoi
                     data_options: Mapping[str, Any], inception_weights: Path | None,
                     device: torch.device, neighbours: int = NEIGHBOURS,
                     learned: ContrastiveSettings | None = None) -> Evaluator:
-    """The evaluator of a run: the digit classifier against its own reference (the held-out bundled digits),
+    """The evaluator of a run: for 1x28x28 the digit classifier against its own reference (the held-out bundled
+    digits), for 3x28x28 the classifier on each channel against the run's data (Stacked MNIST's held-out part),
     or Inception-v3 or learned features against the run's data."""
     extractor = pick_extractor(spec, choice, inception_weights)
-    if extractor == "digits":
+    if extractor == "digits" and (spec.channels, spec.height, spec.width) == DIGIT_SHAPE:
         return digit_evaluator(registry, device, neighbours)
     return evaluator_for(registry, extractor, dataset, data_options, inception_weights=inception_weights,
                          device=device, neighbours=neighbours, learned=learned)

@@ -2,8 +2,8 @@
 
 A dataset that declares `evaluation_parts` (the bundled digits hold out every tenth image) gives the
 reference and the floor's pool through its own factory options; any other dataset is split into two
-fixed random halves. The core names one dataset, DIGIT_REFERENCE: the bundled digits the shipped
-classifier was trained beside, measured against by default.
+fixed random halves. The core names two datasets: DIGIT_REFERENCE, the bundled digits the shipped
+classifier was trained beside, measured against by default, and STACKED_REFERENCE, three of them stacked.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import torch
 
 from gantool.config import BUNDLED_DIGITS
 from gantool.errors import GantoolError
-from gantool.interfaces import DatasetBundle, EvaluationParts
+from gantool.interfaces import DatasetBundle, DataSpec, EvaluationParts
 from gantool.registry import Registry
 
 DIGIT_REFERENCE = BUNDLED_DIGITS
+STACKED_REFERENCE = "stacked-mnist"
+"""The reference of 3x28x28 images given without --dataset: Stacked MNIST, three bundled digits per image."""
 LARGEST_PART = 10000
 """At most this many real images per part (a fixed random choice), so references stay quick to extract."""
 
@@ -106,6 +108,14 @@ def overlap_note(registry: Registry, real: RealParts, dataset: str, options: Map
     fix = " ".join(f"--set data.{key}={value}" for key, value in real.declared.floor.items())
     return (f"the generator was trained on {dataset} images that include the held-out reference; train with "
             f"{fix} for a strict protocol")
+
+
+def default_reference(spec: DataSpec) -> str:
+    """The dataset images of this shape are measured against when none is named: Stacked MNIST for 3x28x28,
+    else the bundled digits."""
+    from gantool.evaluation.modes import STACKED_SHAPE
+
+    return STACKED_REFERENCE if (spec.channels, spec.height, spec.width) == STACKED_SHAPE else DIGIT_REFERENCE
 
 
 def real_digits(registry: Registry, part: Literal["train", "heldout"]) -> tuple[torch.Tensor, torch.Tensor]:

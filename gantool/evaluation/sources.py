@@ -122,3 +122,21 @@ def read_array(path: Path, limit: int, seed: int) -> tuple[np.ndarray, int]:
     if len(array) == 0:
         raise GantoolError(f"{path} holds no images; {ARRAY_FIX}")
     return grey_if_equal(np.ascontiguousarray(array[choose(len(array), limit, seed)])), len(array)
+
+
+def stored_shape(source: Path) -> tuple[int, int, int]:
+    """(C, H, W) of the images as stored, from the array's header or the first file's, before any pixel is read
+    (so grey images saved as RGB count 3 channels); (0, 0, 0) when it cannot tell (the reader then says why)."""
+    from PIL import Image
+
+    try:
+        if source.suffix.lower() == ".npy":
+            shape = np.load(source, mmap_mode="r", allow_pickle=False).shape
+            if len(shape) in (3, 4):
+                return (shape[3] if len(shape) == 4 else 1), shape[1], shape[2]
+            return (0, 0, 0)
+        files = image_files(source)
+        with Image.open(files[0]) as image:
+            return 1 if image.mode in ("1", "L") else 3, image.height, image.width
+    except (OSError, ValueError, IndexError, Image.DecompressionBombError):
+        return (0, 0, 0)

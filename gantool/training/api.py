@@ -97,7 +97,9 @@ def train(
 def config_from(config_file: Path | None, settings: dict[str, Any]) -> TrainConfig:
     """Defaults, then the config file, then the settings given (their options merged into the file's by kind)."""
     if config_file is None:
-        return TrainConfig(**settings)
+        config = TrainConfig(**settings)
+        config.given = frozenset(settings)
+        return config
     saved = read_config_file(config_file)
     fields = {
         name: value
@@ -107,7 +109,9 @@ def config_from(config_file: Path | None, settings: dict[str, Any]) -> TrainConf
     options = {kind: dict(values) for kind, values in fields.pop("options", {}).items()}
     for kind, values in (settings.get("options") or {}).items():
         options.setdefault(kind, {}).update(values)
-    return TrainConfig(**(fields | settings | {"options": options}))
+    config = TrainConfig(**(fields | settings | {"options": options}))
+    config.given = frozenset(saved) | frozenset(settings)
+    return config
 
 
 def _signature() -> inspect.Signature:

@@ -1,5 +1,6 @@
-"""What a training checkpoint holds, packed from a Trainer and unpacked into one: weights, optimizer and
+"""What a training checkpoint holds, packed from a training loop and unpacked into one: weights, optimizer and
 schedule state, every random stream, and the counters that let a resumed run equal an uninterrupted one.
+It reads the loop through the `Checkpointed` protocol, so it needs no Trainer (and trainer.py imports it).
 
 The files themselves (safetensors + JSON, atomic) are runs/checkpoint.py's; the naming is runs/rundir.py's.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gantool import __version__
 from gantool.errors import GantoolError, GantoolWarning, first_line
@@ -22,12 +23,43 @@ from gantool.training.rngstate import capture_rng, restore_rng
 if TYPE_CHECKING:
     import torch
 
-    from gantool.training.trainer import Trainer
+    from gantool.config import TrainConfig
+    from gantool.interfaces import DataSpec
+    from gantool.storage.rundir import RunDir
+    from gantool.training.distributed import Cluster
+    from gantool.training.ema import EMA
+    from gantool.training.stopping import Patience
 
-STATEFUL = ("opt_g", "opt_d", "sched_g", "sched_d")  # Trainer attributes with state_dict/load_state_dict
+STATEFUL = ("opt_g", "opt_d", "sched_g", "sched_d")  # attributes with state_dict/load_state_dict
 
 
-def pack(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+class Checkpointed(Protocol):
+    """What a checkpoint is packed from and restored into: the loop's models, optimizers, schedules, random
+    streams, counters and settings (gantool's Trainer is one)."""
+
+    G: torch.nn.Module
+    D: torch.nn.Module
+    ema: EMA | None
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    sched_g: torch.optim.lr_scheduler.LRScheduler
+    sched_d: torch.optim.lr_scheduler.LRScheduler
+    noise: torch.Generator
+    augment: Any
+    patience: Patience | None
+    cluster: Cluster
+    config: TrainConfig
+    plugins: dict[str, Any]
+    spec: DataSpec
+    run: RunDir
+    step: int
+    epoch: int
+    position: int
+    steps_per_epoch: int
+    last_checkpoint: Path | None
+
+
+def pack(trainer: Checkpointed) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The trainer's state as named tensors and a JSON-able record."""
     tensors = {f"g.{k}": v for k, v in trainer.G.state_dict().items()}
     tensors |= {f"d.{k}": v for k, v in trainer.D.state_dict().items()}
@@ -49,7 +81,7 @@ def pack(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     return tensors, state
 
 
-def restore(trainer: Trainer, path: Path) -> None:
+def restore(trainer: Checkpointed, path: Path) -> None:
     """Load a checkpoint into the trainer, so training continues exactly where it stopped. Everything in it is
     checked here, before the first step: a damaged or hostile checkpoint fails in one line, not mid-run."""
     tensors, state = load_tensors(path)
@@ -99,7 +131,7 @@ def restore(trainer: Trainer, path: Path) -> None:
     trainer.last_checkpoint = path
 
 
-def skip_to_next_epoch(trainer: Trainer, path: Path) -> None:
+def skip_to_next_epoch(trainer: Checkpointed, path: Path) -> None:
     """A checkpoint that stopped at or past the end of an epoch of this data (the data has shrunk since, or
     the position is forged): end that epoch as training would have, and go on with the next, saying so.
     Continuing is what keeps the run's weights usable; refusing would leave only a new run."""
@@ -115,7 +147,7 @@ def skip_to_next_epoch(trainer: Trainer, path: Path) -> None:
     trainer.epoch, trainer.position = trainer.epoch + 1, 0
 
 
-def save(trainer: Trainer, path: Path | None = None) -> Path:
+def save(trainer: Checkpointed, path: Path | None = None) -> Path:
     """Write the trainer's checkpoint: to `path`, or as the next step-N file, pointed to by latest.json and
     pruned to --keep. Ranks first agree on one state (batch-norm statistics averaged, weights verified);
     rank 0 writes, and a state with non-finite values never replaces a good checkpoint."""

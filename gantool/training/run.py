@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gantool.config import AUTO_GENERATOR, TrainConfig, read_config_file
+from gantool.config import TrainConfig, given_settings, read_config_file
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 from gantool.storage.rundir import RunDir
@@ -23,6 +23,7 @@ from gantool.training.progress import TrainingDisplay
 if TYPE_CHECKING:
     import torch
 
+    from gantool.assembly import Parts
     from gantool.training.distributed import Cluster
     from gantool.training.signals import StopRequest
 
@@ -67,6 +68,20 @@ def resumed_config(resume: Path, values: dict[str, Any], given: set[str]) -> Tra
         if name in given:
             setattr(saved, name, values[name])
     return saved
+
+
+def follow_recipe(config: TrainConfig, parts: Parts) -> None:
+    """Record in `config` what --gen auto's recipe chose: the parts built, and its settings the user left unset."""
+    assert parts.recipe is not None
+    given = given_settings(config)
+    config.gen = parts.components["gen"].name
+    config.loss = config.loss if "loss" in given else parts.components["loss"].name
+    if "augment" not in given and "aug" in parts.components:
+        config.augment = parts.components["aug"].name
+    for name, value in parts.recipe.settings.items():
+        if name not in given:
+            setattr(config, name, value)
+    config.check()
 
 
 def run_training(
@@ -147,9 +162,11 @@ def _train_in(
         dataset=config.dataset,
         options=config.options,
         augment=config.augment,
+        unconditional=config.unconditional,
+        given=given_settings(config),
     )
-    if config.gen == AUTO_GENERATOR:  # config.toml records what was trained, so it reruns exactly
-        config.gen = parts.components["gen"].name
+    if parts.recipe is not None:  # config.toml records what was trained, so it reruns exactly
+        follow_recipe(config, parts)
     run = RunDir(Path(broadcast_text(cluster, os.fspath(out or RunDir.default(config.gen, config.dataset).path))))
     if cluster.is_main:
         warn_left_out(parts.data, config.dataset)

@@ -12,6 +12,7 @@ from gantool.assembly import Parts
 from gantool.config import TrainConfig
 from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
+from gantool.interfaces import generator_loss_of, needs_real_logits
 from gantool.storage.exported import write_export
 from gantool.storage.plots import draw_run_pictures
 from gantool.storage.run_log import RunLog
@@ -59,6 +60,9 @@ class Trainer:
         self.D = parts.discriminator.to(self.device)
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
+        self.relativistic = needs_real_logits(self.loss)
+        self.penalty = getattr(self.loss, "penalty", None)
+        self.penalty_takes_fake_labels = self.penalty is not None and accepts(self.penalty, "fake_labels")
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -210,9 +214,9 @@ class Trainer:
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
         d_total = d_parts["loss"]
-        penalty = getattr(self.loss, "penalty", None)
-        if penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
-            extra = penalty(self.D, real, fake.detach().float(), real_labels)  # D's loss only, in fp32
+        if self.penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
+            by_name = {"fake_labels": fake_labels} if self.penalty_takes_fake_labels else {}
+            extra = self.penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
             if extra is not None:
                 d_total = d_total + extra
         self.opt_d.zero_grad(set_to_none=True)
@@ -220,13 +224,14 @@ class Trainer:
         self.opt_d.step()
         observe = getattr(self.augment, "observe", None)
         if observe is not None:  # an adaptive augmentation reads how sure D is of the real images
-            observe(real_logits.detach())
+            # a relativistic D's scores only mean something relative to the fakes they are paired with
+            observe((real_logits - fake_logits).detach() if self.relativistic else real_logits.detach())
 
         if g_turn:
-            g_loss = self.generator_steps(z, fake, fake_labels)
+            g_loss = self.generator_steps(z, fake, fake_labels, real, real_labels)
         else:  # no G update this call: log G's loss against the D it faced
             with torch.no_grad():
-                g_loss = self.loss.generator_loss(fake_logits.detach())
+                g_loss = generator_loss_of(self.loss, fake_logits.detach(), real_logits.detach())
 
         with torch.no_grad():
             zero = torch.zeros((), device=self.device)
@@ -238,9 +243,11 @@ class Trainer:
                 g_loss.detach().float(), real_out.mean(), fake_out.mean(),
             ])
 
-    def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> torch.Tensor:
+    def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
+                        real: torch.Tensor, real_labels: torch.Tensor | None) -> torch.Tensor:
         """--g-steps G updates: the first reuses the D step's fakes, each later one regenerates them (the G that
         made the first batch has changed) from fresh noise, or with --g-steps-noise same from the D step's `z`.
+        A relativistic loss also gets D's logits on the step's (augmented) real batch, from the updated D.
         Returns the last G loss."""
         self.D.requires_grad_(False)  # D's weights need no gradients during the G step
         for index in range(self.config.g_steps):
@@ -249,9 +256,13 @@ class Trainer:
                     z, fake_labels = self._noise_batch(len(fake))
                 with self.autocast():
                     fake = self._augmented(self.G(z, fake_labels))
+            real_logits = None
             with self.autocast():
                 fake_logits = self.D(fake, fake_labels).float()
-            g_loss = self.loss.generator_loss(fake_logits)
+                if self.relativistic:
+                    with torch.no_grad():
+                        real_logits = self.D(real, real_labels).float()
+            g_loss = generator_loss_of(self.loss, fake_logits, real_logits)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             self.opt_g.step()
@@ -296,3 +307,13 @@ class Trainer:
     def export(self, path: Path) -> Path:
         """Write the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
         return write_export(path, self.sampler, self.parts, self.config, self.step)
+
+
+def accepts(function: Any, name: str) -> bool:
+    """Whether `function` takes a parameter called `name` (optional arguments newer than a plugin's code)."""
+    import inspect
+
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False

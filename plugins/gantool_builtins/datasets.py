@@ -42,6 +42,23 @@ def mnist5k(
     return load_mnist5k(image_size=image_size, classes=classes, split=split)
 
 
+def stacked_mnist(
+    *,
+    size: Annotated[int, Option(
+        "how many stacked images; each of the 1,000 digit triples appears size/1000 times (the first size % 1000 "
+        "triples once more)", min=1000, max=200000)] = 25000,
+    seed: Annotated[int, Option("which digits are stacked (the same images on every machine for a seed)", min=0,
+                                max=2**32 - 1)] = 0,
+    split: Annotated[Literal["train", "heldout"], Option(
+        "train: stacks of mnist5k's train digits; heldout: of its held-out digits (the evaluation reference)")
+    ] = "train",
+):
+    """Stacked MNIST: three bundled digits as R, G and B, 1,000 modes (Metz et al. 2017); unlabelled, offline."""
+    from gantool_builtins.data_sources.stacked import load_stacked_mnist
+
+    return load_stacked_mnist(size=size, seed=seed, split=split)
+
+
 def mnist(*, root: Root = Path("data"), download: Download = False, split: Split = "train", train: Train = True,
           image_size: ImageSize = 28):
     """MNIST digits (60,000 train, 10,000 test) from idx files under ROOT/MNIST/raw; loaded into memory."""
@@ -90,5 +107,5 @@ def image_folder(
                              memory_mb=memory_mb, on_bad_image=on_bad_image, squash=resize == "squash")
 
 
-DATASETS = {"mnist5k": mnist5k, "mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10,
-            "image-folder": image_folder}
+DATASETS = {"mnist5k": mnist5k, "stacked-mnist": stacked_mnist, "mnist": mnist, "fashion-mnist": fashion_mnist,
+            "cifar10": cifar10, "image-folder": image_folder}

@@ -39,4 +39,19 @@ def hinge(*, r1: R1 = 0.0, r1_every: R1Every = 1):
     return HingeLoss(r1=r1, r1_every=r1_every)
 
 
-LOSSES = {"bce": bce, "smoothed-bce": smoothed_bce, "hinge": hinge}
+def rpgan(
+    *,
+    r1: Annotated[float, Option("R1 weight gamma: zero-centred gradient penalty on real images", min=0.0)] = 1.0,
+    r2: Annotated[float, Option("R2 weight gamma: zero-centred gradient penalty on generated images (R3GAN uses "
+                                "the same gamma as R1)", min=0.0)] = 1.0,
+    every: Annotated[int, Option("apply R1 and R2 on every k-th D step only, scaled by k (lazy, as in StyleGAN2); "
+                                 "1 is R3GAN's every step", min=1, max=1000)] = 1,
+):
+    """Relativistic pairing loss with R1 and R2 penalties (R3GAN, Huang et al., 2024): D ranks each real image
+    above a generated one, G the reverse; the two penalties keep the game convergent and the modes covered."""
+    from gantool_builtins.nets.losses import RpGANLoss
+
+    return RpGANLoss(r1=r1, r2=r2, every=every)
+
+
+LOSSES = {"bce": bce, "smoothed-bce": smoothed_bce, "hinge": hinge, "rpgan": rpgan}
