@@ -14,14 +14,14 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from gantool import arguments
+from gantool.arguments import EVALUATE_NUM
 from gantool.errors import GantoolError, did_you_mean, one_of
 from gantool.options import Option, OptionSpec, convert_value
 
 AUTO_GENERATOR = "auto"
 # The bundled digits: the default training data, and the reference the shipped digit classifier measures against.
 BUNDLED_DIGITS = "mnist5k"
-# Seeds of every command: what torch's and NumPy's generators take as a signed 64-bit number.
-MAX_SEED = 2**63 - 1
 MAX_CONFIG_BYTES = 1 << 20
 
 
@@ -72,7 +72,8 @@ class TrainConfig:
     eval_every: Annotated[int | None, Option(
         "Every N steps and at the end, measure --eval-num samples as gantool evaluate does and log them in "
         "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
-    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=2, max=50000)] = 1000  # as evaluate
+    eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=EVALUATE_NUM.low,
+                                    max=EVALUATE_NUM.high)] = 1000  # as evaluate
     precision: Annotated[Literal["fp32", "bf16"], Option(
         "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
     noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
@@ -86,8 +87,11 @@ class TrainConfig:
     checkpoint_every: Annotated[int, Option("Checkpoint every N steps.", min=1)] = 500
     log_every: Annotated[int, Option("Log metrics every N steps.", min=1)] = 20
     keep: Annotated[int, Option("Step checkpoints to keep.", min=1)] = 3
+    track: Annotated[list[str], Option(
+        "Send the run to this experiment tracker too (repeatable; see list-plugins): its config, metrics, sample "
+        "grids, evaluations and export; options with --set track.KEY=VALUE.")] = field(default_factory=list)
     tensorboard: Annotated[bool, Option("Also write TensorBoard scalars, sample grids and the run's settings (needs "
-                                        "gantool[tensorboard]).")] = False
+                                        "gantool[tensorboard]); the same as --track tensorboard.")] = False
 
     # The settings the user gave, set by whoever builds the config from their input (see given_settings); not a
     # setting itself, so it is not saved. None: unknown.
@@ -158,10 +162,9 @@ def check_known(data: dict[str, Any], source: str) -> None:
 
 
 def check_seed(value: int | None, name: str) -> int | None:
-    """Refuse a seed past 2**63-1 (checked here rather than declared as a bound, so --help stays narrow)."""
-    if value is not None and value > MAX_SEED:
-        raise GantoolError(f"{name} {value} is too large: seeds go from 0 to {MAX_SEED} (2**63-1)")
-    return value
+    """Refuse a seed outside 0..2**63-1 by the rule the Python API applies (checked here rather than declared as a
+    bound, so --help stays narrow)."""
+    return None if value is None else arguments.seed(value, name)
 
 
 def is_toml_type(kind: Any, value: Any) -> bool:

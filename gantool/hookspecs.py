@@ -40,5 +40,10 @@ def register_augmentations(register: Register) -> None:
 
 
 @hookspec
+def register_trackers(register: Register) -> None:
+    """Call register(name, factory) for each experiment tracker; factory(**options) builds it (see interfaces)."""
+
+
+@hookspec
 def register_commands(app: Any, registry: Callable[[], Any]) -> None:
     """Add Typer subcommands to the gantool app; registry() gives the Registry, for commands to call when run."""

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gantool import arguments
 from gantool.errors import GantoolError
 
 if TYPE_CHECKING:
@@ -21,11 +22,21 @@ def from_uint8(pixels: torch.Tensor) -> torch.Tensor:
     return pixels.float().div_(127.5).sub_(1.0)
 
 
+def checked_images(images: object) -> torch.Tensor:
+    """Images as the Python API's helpers take them: a real tensor (N, C, H, W), none of N, C, H, W zero."""
+    import torch
+
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.is_complex() or 0 in images.shape:
+        raise GantoolError("images must be a tensor shaped (N, C, H, W), such as sample() returns; got "
+                           f"{arguments.shown(images)}")
+    return images
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """Images in [-1, 1] (N, C, H, W) as uint8 pixels (N, H, W, C), rounded."""
     import torch
 
-    pixels = images.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    pixels = checked_images(images).detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
     return pixels.permute(0, 2, 3, 1).contiguous().numpy()
 
 
@@ -61,6 +72,9 @@ def to_grid(images: torch.Tensor, *, nrow: int | None = None) -> PILImage:
     from PIL import Image
     from torchvision.utils import make_grid
 
+    images = checked_images(images)
+    if nrow is not None:
+        arguments.whole(nrow, "nrow", arguments.GENERATE_NUM)
     nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
     grid = make_grid(images.detach().float().cpu(), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2)
     return Image.fromarray(grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).byte().numpy())

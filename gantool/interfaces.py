@@ -1,4 +1,4 @@
-"""The contracts between the core and the plugins: data spec, generator, discriminator, loss, dataset.
+"""The contracts between the core and the plugins: data spec, generator, discriminator, loss, dataset, tracker.
 
 Nothing here imports torch, so the registry and `--help` stay fast; the tensor types are for readers
 and type checkers.
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from torch import Tensor
     from torch.utils.data import Dataset
@@ -94,10 +95,32 @@ class Augmentation(Protocol):
     Optional, for adaptive policies (ADA-style): `observe(real_logits)` is called after every D step with D's
     detached logits on the augmented real batch (for a relativistic loss, the real logits minus those of the
     paired fakes, since only the difference means anything there); `state()` returns a JSON-able dict saved in
-    checkpoints and `load_state(state)` restores it on resume.
+    checkpoints and `load_state(state)` restores it on resume; `metrics()` returns named floats (e.g. `aug_p`)
+    added to each logged metrics line.
     """
 
     def __call__(self, images: Tensor) -> Tensor: ...
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """Receives a run as it trains, on rank 0 only (`gantool train --track NAME`): the run's config.toml record at
+    the start, then every metrics line, each sample grid (a PNG file), each evaluation, the export, and the end
+    with the run's state ("finished", "stopped" or "failed"). A method that raises is reported in one line and
+    the tracker is dropped for the rest of the run, which goes on; it must never write into the run's files.
+    """
+
+    def start(self, run: Path, config: Mapping[str, Any]) -> None: ...
+
+    def log_metrics(self, step: int, values: Mapping[str, float]) -> None: ...
+
+    def log_samples(self, step: int, grid: Path) -> None: ...
+
+    def log_evaluation(self, step: int, values: Mapping[str, float], protocol: Mapping[str, Any]) -> None: ...
+
+    def log_export(self, export: Path) -> None: ...
+
+    def end(self, state: str) -> None: ...
 
 
 @dataclass

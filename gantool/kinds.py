@@ -26,6 +26,7 @@ KINDS: tuple[PartKind, ...] = (
     PartKind("loss", "loss", "register_losses", "losses", takes_spec=False),
     PartKind("dataset", "data", "register_datasets", "datasets", takes_spec=False),
     PartKind("augmentation", "aug", "register_augmentations", "augmentations", takes_spec=False),
+    PartKind("tracker", "track", "register_trackers", "trackers", takes_spec=False),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_PREFIX = {kind.prefix: kind for kind in KINDS}

@@ -185,7 +185,7 @@ def test_cgan_refuses_unlabelled_specs_in_its_factory():
 
 def test_new_parts_pass_the_plugin_contract_checks():
     options = {"dcgan": {"depth": 4}, "mlp": TINY_MLP, "cgan": {"depth": 4},
-               "smoothed-bce": {"smoothing": 0.25}}
+               "smoothed-bce": {"smoothing": 0.25}, "resnet": {"width": 4}}
     registry = check_plugin(gantool_builtins.plugin, specs=[DataSpec(1, 28, 28, 10), DataSpec(3, 16, 16, 10),
                                                             DataSpec(3, 64, 64)], options=options, datasets=False)
     assert {"mlp", "cgan"} <= set(registry.names("generator")) & set(registry.names("discriminator"))

@@ -161,7 +161,7 @@ def completions(words: str) -> list[str]:
 
 
 def test_the_shell_completes_part_names_and_choices_without_torch():
-    assert completions("gantool train --gen ") == ["auto", "cgan", "dcgan", "mlp"]
+    assert completions("gantool train --gen ") == ["auto", "cgan", "dcgan", "mlp", "resnet"]
     assert completions("gantool train --loss smo") == ["smoothed-bce"]
     assert {"mnist5k", "image-folder"} <= set(completions("gantool train --dataset "))
     assert "diffaugment" in completions("gantool train --augment ")

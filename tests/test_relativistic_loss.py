@@ -86,8 +86,8 @@ class RecordingRelativistic:
 
     def discriminator_loss(self, real_logits, fake_logits):
         self.d_real.append(real_logits.detach().clone())
-        loss = F.softplus(-(real_logits - fake_logits.mean())).mean() + F.softplus(fake_logits - real_logits.mean()).mean()
-        return {"loss": loss}
+        real = F.softplus(-(real_logits - fake_logits.mean())).mean()
+        return {"loss": real + F.softplus(fake_logits - real_logits.mean()).mean()}
 
     def generator_loss(self, fake_logits, real_logits):
         self.g_calls.append((fake_logits.detach().clone(), real_logits.detach().clone()))

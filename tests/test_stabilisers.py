@@ -65,7 +65,7 @@ def test_aug_settings_without_augment_are_one_line(cli, tmp_path):
 def test_unknown_augmentation_names_the_known_ones(cli, tmp_path):
     result = cli("train", "--augment", "diffaugmnt", "--out", str(tmp_path / "run"), *TINY)
     assert result.code == 2
-    assert "did you mean 'diffaugment'" in result.err and "known augmentations: diffaugment" in result.err
+    assert "did you mean 'diffaugment'" in result.err and "known augmentations: ada, diffaugment" in result.err
 
 
 # -- a third party's augmentation, and what D sees ---------------------------------------------------------
@@ -253,10 +253,10 @@ def test_lazy_r1_runs_on_every_kth_d_step_only(tmp_path):
 def test_builtins_pass_the_plugin_checks_with_the_new_options():
     options = {"dcgan": {"depth": 4, "spectral_norm": True}, "mlp": {"hidden1": 16, "hidden2": 8},
                "cgan": {"depth": 4}, "hinge": {"r1": 1.0, "r1_every": 4}, "bce": {"r1": 10.0},
-               "diffaugment": {"probability": 0.5, "fill": -1.0}}
+               "diffaugment": {"probability": 0.5, "fill": -1.0}, "resnet": {"width": 4}}
     registry = check_plugin(gantool_builtins.plugin, specs=[DataSpec(1, 28, 28, 10), DataSpec(3, 16, 16)],
                             options=options, datasets=False)
-    assert registry.names("augmentation") == ["diffaugment"]
+    assert registry.names("augmentation") == ["ada", "diffaugment"]
     assert "hinge" in registry.names("loss")
 
 

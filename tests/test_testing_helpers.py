@@ -34,7 +34,7 @@ def test_builtin_plugin_keeps_every_contract():
     # Datasets that need files are checked one by one; mnist5k is bundled, see below.
     registry = check_plugin(gantool_builtins.plugin, specs=[MNIST, DataSpec(3, 64, 64)],
                             options={"dcgan": {"depth": 4, "latent_dim": 8}, "mlp": {"hidden1": 8, "hidden2": 8},
-                                     "cgan": {"depth": 4}}, datasets=False)
+                                     "cgan": {"depth": 4}, "resnet": {"width": 4}}, datasets=False)
     assert "dcgan" in registry.names("generator") and "bce" in registry.names("loss")
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from gantool.registry import Registry
 
 # In the order `gantool --help` lists them.
-MODULES = ("train", "generate", "interpolate", "evaluate", "export", "inspect", "check_data", "info")
+MODULES = ("train", "sweep", "runs", "generate", "interpolate", "evaluate", "export", "inspect", "check_data", "info")
 
 
 def add_builtin_commands(app: typer.Typer, registry: Callable[[], Registry]) -> None:

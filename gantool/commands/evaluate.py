@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from gantool.arguments import EVALUATE_NUM, NEIGHBOURS
 from gantool.commands.common import DataSetOption, DeviceOption
 from gantool.completion import choices, part_names
 from gantool.config import check_seed
-from gantool.evaluation.learned_settings import LARGEST_EPOCHS, LARGEST_WIDTH, ContrastiveSettings
+from gantool.evaluation.learned_settings import EPOCHS, WIDTH, ContrastiveSettings
 from gantool.registry import Registry
 
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
@@ -28,7 +29,7 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         source: Annotated[Path, typer.Argument(help=(
             "A run directory or its generator.safetensors export, a folder of images (PNG, JPEG, ...), or a .npy "
             "array of uint8 images shaped N x H x W x C or N x H x W."))],
-        num: Annotated[int | None, typer.Option(min=2, max=50000, show_default=False, help=(
+        num: Annotated[int | None, typer.Option(min=EVALUATE_NUM.low, max=EVALUATE_NUM.high, show_default=False, help=(
             "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
             "random choice when there are more) \\[default: 2000; 26000 for Stacked MNIST, as the literature "
             "counts its modes]."))] = None,
@@ -47,16 +48,16 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits; stacked-mnist for "
             "3x28x28 images]."))] = None,
         set_: DataSetOption = None,
-        neighbours: Annotated[int, typer.Option(min=1, max=100, help=(
+        neighbours: Annotated[int, typer.Option(min=NEIGHBOURS.low, max=NEIGHBOURS.high, help=(
             "k of the k-nearest-neighbour balls that precision and recall are measured with."))] = 3,
         untrained: Annotated[bool, typer.Option(
             "--untrained", help="Measure a freshly initialised generator with the same architecture and options "
             "instead: the starting point, for scale.")] = False,
         learned_seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--learned-seed"),
                                                   help="Seed of the learned features' training.")] = 0,
-        learned_epochs: Annotated[int, typer.Option(min=1, max=LARGEST_EPOCHS, help=(
+        learned_epochs: Annotated[int, typer.Option(min=EPOCHS.low, max=EPOCHS.high, help=(
             "Epochs of the learned features' training."))] = ContrastiveSettings.epochs,
-        learned_width: Annotated[int, typer.Option(min=1, max=LARGEST_WIDTH, help=(
+        learned_width: Annotated[int, typer.Option(min=WIDTH.low, max=WIDTH.high, help=(
             "Width of the learned features' network: the features have 8 x width dimensions."))
                          ] = ContrastiveSettings.width,
         json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from gantool.arguments import GENERATE_NUM
 from gantool.commands.common import DeviceOption
 from gantool.completion import choices
 from gantool.config import check_seed
@@ -33,7 +34,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command()
     def generate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
-        num: Annotated[int, typer.Option(min=1, max=100000, help="How many images (per class with --per-class).")]
+        num: Annotated[int, typer.Option(
+            min=GENERATE_NUM.low, max=GENERATE_NUM.high, help="How many images (per class with --per-class).")]
         = 64,
         out: Annotated[Path | None, typer.Option(help=(
             "Where to write: a .png (grid), a folder (files) or a .npy file (npy) \\[default: generated.png, "

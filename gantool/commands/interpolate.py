@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from gantool.arguments import INTERPOLATE_STEPS
 from gantool.commands.common import DeviceOption
 from gantool.completion import choices
 from gantool.config import check_seed
@@ -16,7 +17,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
     @app.command()
     def interpolate(
         source: Annotated[Path, typer.Argument(help="A run directory or its generator.safetensors export.")],
-        steps: Annotated[int, typer.Option(min=2, max=1000, help="Images along the path, both ends included.")] = 10,
+        steps: Annotated[int, typer.Option(
+            min=INTERPOLATE_STEPS.low, max=INTERPOLATE_STEPS.high,
+            help="Images along the path, both ends included.")] = 10,
         seed_a: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed-a"),
                                             help="Start seed; the same seeds walk the same path.")] = 0,
         seed_b: Annotated[int | None, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed-b"),

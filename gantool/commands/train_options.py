@@ -41,8 +41,8 @@ PANELS = {
     "Parts": ("gen", "disc", "loss", "dataset", "unconditional", "augment", "set_", "noise"),
     "Schedule": ("epochs", "max_steps", "batch_size", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "g_steps",
                  "g_steps_noise", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience", "seed"),
-    "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "tensorboard",
-               "quiet"),
+    "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "track",
+               "tensorboard", "quiet"),
     "Evaluation": ("eval_every", "eval_num"),
     "Runtime": ("device", "precision", "nproc", "threads"),
 }
@@ -56,7 +56,9 @@ CONFIG_FILE = (Annotated[Path | None, typer.Option(
 # What the shell completes for a setting beyond its declared choices (--precision, --noise).
 COMPLETIONS = {"gen": part_names("generator", also=(AUTO_GENERATOR,)), "disc": part_names("discriminator"),
                "loss": part_names("loss"), "dataset": part_names("dataset"), "augment": part_names("augmentation"),
-               "device": choices(*DEVICES)}
+               "track": part_names("tracker"), "device": choices(*DEVICES)}
+# Lists of names that are given once per item (--track a --track b) rather than comma-separated.
+REPEATABLE = ("track",)
 
 
 def as_text(value: Any) -> Any:
@@ -66,6 +68,8 @@ def as_text(value: Any) -> Any:
 
 def _command_line_type(spec: OptionSpec) -> Any:
     """Lists and choices are typed as text and checked by TrainConfig; the rest keep their own type."""
+    if spec.name in REPEATABLE:
+        return list[str] | None
     origin = typing.get_origin(spec.type)
     return str if origin in (list, typing.Literal) else spec.type
 
@@ -85,7 +89,7 @@ def train_parameters() -> list[inspect.Parameter]:
              inspect.Parameter("config_file", keyword, annotation=CONFIG_FILE[0], default=CONFIG_FILE[1])]
     params = [inspect.Parameter(name, keyword, annotation=hint, default=default)
               for name, (hint, default) in INVOCATION.items()]
-    params += [inspect.Parameter(spec.name, keyword, default=as_text(spec.default),
+    params += [inspect.Parameter(spec.name, keyword, default=None if spec.name in REPEATABLE else as_text(spec.default),
                                  annotation=Annotated[_command_line_type(spec), _typer_option(spec)])
                for spec in train_option_specs()]
     params.sort(key=lambda param: ORDER.index(param.name) if param.name in PANEL_OF else len(ORDER))
@@ -106,7 +110,10 @@ def command_line_to_fields(values: dict[str, Any]) -> dict[str, Any]:
     if "set_" in fields:
         fields["options"] = parse_set_arguments(fields.pop("set_") or [])
     for spec in train_option_specs():
-        if spec.name in fields and typing.get_origin(spec.type) is list:
+        if spec.name in REPEATABLE and spec.name in fields:
+            fields[spec.name] = [name.strip() for item in fields[spec.name] or () for name in item.split(",")
+                                 if name.strip()]
+        elif spec.name in fields and typing.get_origin(spec.type) is list:
             fields[spec.name] = parse_number_list(fields[spec.name], typing.get_args(spec.type)[0], flag(spec.name))
     return fields
 
@@ -130,7 +137,7 @@ def file_values(ctx: typer.Context, config_file: Path) -> tuple[dict[str, Any], 
     for name, value in data.items():
         if name in params:
             try:
-                values[name] = params[name].process_value(ctx, as_text(value))
+                values[name] = params[name].process_value(ctx, value if name in REPEATABLE else as_text(value))
             except click_errors.BadParameter as exc:
                 exc.ctx, exc.param = ctx, params[name]
                 raise

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gantool import arguments
+from gantool.arguments import EVALUATE_NUM, NEIGHBOURS
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 
@@ -56,20 +58,19 @@ def evaluate(
     own. `learned` sets the learned features' seed, epochs and width (--learned-seed, ...)."""
     from gantool.registry import load_registry
 
-    weights = None if inception_weights is None else Path(inception_weights)
     return measure(
         load_registry(),
-        Path(source),
+        arguments.path(source, "source"),
         num=num,
         seed=seed,
         extractor=extractor,
-        inception_weights=weights,
-        dataset=dataset,
-        options={"data": dict(data_options or {})},
+        inception_weights=arguments.optional_path(inception_weights, "inception_weights"),
+        dataset=None if dataset is None else arguments.text(dataset, "dataset"),
+        options={"data": arguments.table(data_options, "data_options")},
         neighbours=neighbours,
-        untrained=untrained,
-        device=device,
-        learned=learned,
+        untrained=arguments.flag(untrained, "untrained"),
+        device=arguments.device(device),
+        learned=arguments.table(learned, "learned"),
     )
 
 
@@ -94,10 +95,10 @@ def measure(
     from gantool.storage.rundir import RunDir
     from gantool.training.devices import pick_device
 
-    if extractor not in EXTRACTORS:
-        raise GantoolError(f"--extractor {extractor!r} is not known; use auto, digits, inception or learned")
-    if num is not None and not 2 <= num <= 50000:
-        raise GantoolError(f"--num {num} is out of range: measure between 2 and 50000 images")
+    # the rules of the command's options (it checks them first, under their flags' names), for every caller
+    arguments.choice(extractor, "extractor", EXTRACTORS)
+    num = None if num is None else arguments.whole(num, "num", EVALUATE_NUM)  # None: the default for the images
+    seed, neighbours = arguments.seed(seed), arguments.whole(neighbours, "neighbours", NEIGHBOURS)
     if inception_weights is not None:
         from gantool.evaluation.inception import find_weights
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from gantool.config import MAX_SEED
+from gantool import arguments
+from gantool.arguments import Bounds
 from gantool.errors import GantoolError
 
-LARGEST_EPOCHS = 1000
-LARGEST_WIDTH = 256
+EPOCHS = Bounds(1, 1000)
+WIDTH = Bounds(1, 256)
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,19 @@ class ContrastiveSettings:
     """The side of the smallest crop, as a share of the image's side; crops are resized back to full size."""
     jitter: float = 0.4
 
-    def __post_init__(self) -> None:
-        for name, value, low, high in (("seed", self.seed, 0, MAX_SEED), ("epochs", self.epochs, 1, LARGEST_EPOCHS),
-                                       ("width", self.width, 1, LARGEST_WIDTH)):
-            if not low <= value <= high:
-                raise GantoolError(f"--learned-{name} {value} is out of range: give {low} to {high}")
-
     @property
     def feature_dim(self) -> int:
         return 8 * self.width
 
 
 def settings_from(options: Mapping[str, Any] | None) -> ContrastiveSettings:
-    """Settings from `{"seed": 1, "epochs": 10, ...}` (None values left at their defaults); unknown keys refused."""
-    given = {key: value for key, value in (options or {}).items() if value is not None}
-    known = [field.name for field in fields(ContrastiveSettings)]
-    unknown = sorted(set(given) - set(known))
+    """Settings from `{"seed": 1, "epochs": 10, "width": 16}` (None values left at their defaults), each checked as
+    --learned-seed, --learned-epochs and --learned-width are; other keys refused."""
+    given = {key: value for key, value in arguments.table(options, "learned").items() if value is not None}
+    checks = {"seed": lambda value: arguments.seed(value, "learned seed"),
+              "epochs": lambda value: arguments.whole(value, "learned epochs", EPOCHS),
+              "width": lambda value: arguments.whole(value, "learned width", WIDTH)}
+    unknown = sorted(set(given) - set(checks))
     if unknown:
-        raise GantoolError(f"learned features have no setting {unknown[0]!r}; they take {', '.join(known)}")
-    return ContrastiveSettings(**given)
+        raise GantoolError(f"learned features have no setting {unknown[0]!r}; they take {', '.join(checks)}")
+    return ContrastiveSettings(**{key: checks[key](value) for key, value in given.items()})

@@ -146,6 +146,8 @@ def load_generator(registry: Registry, source: Path, *, device: torch.device) ->
     A run without an export yet (stopped, killed or still training) gives the sampling generator of its newest
     checkpoint instead: the one its export would hold at that step (the EMA copy when the run keeps one)."""
     run = RunDir(source)
+    if source.is_dir() and run.is_run:
+        run.refuse_links()  # before following any part of it: a link could lead to weights elsewhere
     checkpoint = latest_checkpoint(source) if source.is_dir() and run.is_run and not run.finished else None
     if checkpoint is not None:
         path = checkpoint

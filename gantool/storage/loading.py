@@ -6,18 +6,21 @@ Sampling draws exactly what the commands draw: `sample(n, seed=s)` gives the ima
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 
+from gantool import arguments
+from gantool.arguments import GENERATE_NUM, INTERPOLATE_STEPS
 from gantool.errors import GantoolError
 from gantool.interfaces import DataSpec
 from gantool.storage.exported import LoadedGenerator as Rebuilt
 
 Labels = int | Sequence[int] | torch.Tensor | None
+DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.float64)  # what `load(dtype=)` converts weights to
 
 
 class LoadedGenerator:
@@ -51,11 +54,14 @@ class LoadedGenerator:
 
     def noise(self, n: int, seed: int = 0) -> torch.Tensor:
         """`n` latent vectors from `seed`, drawn on the CPU from the distribution the generator was trained on."""
-        return self._rebuilt.noise(n, seed)
+        return self._rebuilt.noise(arguments.whole(n, "n", GENERATE_NUM), arguments.seed(seed))
 
     def generate(self, z: torch.Tensor, labels: Labels = None) -> torch.Tensor:
         """Images for given latent vectors (and labels, as `sample` takes them): float32 on the CPU, in [-1, 1]."""
-        z = z if self.dtype is None else z.to(self.dtype)
+        if not isinstance(z, torch.Tensor) or not z.is_floating_point() or z.shape[1:] != (self.latent_dim,):
+            raise GantoolError(f"z must be a float tensor shaped (n, {self.latent_dim}); got {arguments.shown(z)}")
+        arguments.whole(len(z), "the number of latent vectors", GENERATE_NUM)
+        z = z.to(self.dtype or torch.float32)  # the weights' dtype: float32 unless load() converted them
         return self._rebuilt.sample(z, self._labels(len(z), labels))
 
     def sample(self, n: int, *, seed: int = 0, labels: Labels = None) -> torch.Tensor:
@@ -63,8 +69,7 @@ class LoadedGenerator:
 
         `labels`: one class for all, or one per image; left out, a conditional generator draws random classes
         from the seed, as `gantool generate` does."""
-        if n < 1:
-            raise GantoolError(f"sample takes a positive number of images; got {n}")
+        n, seed = arguments.whole(n, "n", GENERATE_NUM), arguments.seed(seed)
         if labels is None and self.num_classes:
             labels = self._rebuilt.labels_for(n, None, torch.Generator().manual_seed(seed + 1))
         return self.generate(self.noise(n, seed), labels)
@@ -76,10 +81,11 @@ class LoadedGenerator:
         slerp); a conditional generator keeps `label` (default 0) all the way, as `gantool interpolate` does."""
         from gantool.storage.interpolation import interpolate as walk
 
-        if mode not in ("lerp", "slerp"):
-            raise GantoolError(f"mode {mode!r} is not known; use lerp or slerp")
-        if steps < 2:
-            raise GantoolError(f"interpolate needs at least 2 steps (both ends); got {steps}")
+        seed_a, seed_b = arguments.seed(seed_a, "seed_a"), arguments.seed(seed_b, "seed_b")
+        steps = arguments.whole(steps, "steps", INTERPOLATE_STEPS)
+        arguments.choice(mode, "mode", ("lerp", "slerp"))
+        if label is not None and (isinstance(label, bool) or not isinstance(label, numbers.Integral)):
+            raise GantoolError(f"label must be a class number or None; got {arguments.shown(label)}")
         if label is None and self.num_classes:
             label = 0
         path = walk(self.noise(1, seed_a)[0], self.noise(1, seed_b)[0], steps, mode)  # type: ignore[arg-type]
@@ -94,7 +100,7 @@ class LoadedGenerator:
         name = self.info.get("architecture")
         if not self.num_classes:
             raise GantoolError(f"labels were given but {name} is unconditional; leave them out")
-        values = torch.as_tensor(labels).to(device="cpu", dtype=torch.long).flatten()
+        values = label_tensor(labels)
         if values.numel() == 1:
             values = values.expand(n)
         if len(values) != n:
@@ -127,8 +133,33 @@ def load(
     from gantool.storage.provenance import provenance_of
     from gantool.training.devices import pick_device
 
-    source = Path(path)
-    rebuilt = load_generator(load_registry(), source, device=pick_device(str(device)))
+    source = arguments.path(path, "path")
+    device = pick_device(arguments.device(device))
+    if dtype is not None and dtype not in DTYPES:
+        raise GantoolError(f"dtype must be a floating-point torch dtype such as torch.bfloat16 or torch.float16; got "
+                           f"{arguments.shown(dtype)}")
+    rebuilt = load_generator(load_registry(), source, device=device)
     if dtype is not None:
         rebuilt.generator.to(dtype)
     return LoadedGenerator(rebuilt, provenance_of(source, rebuilt.state) | {"source": str(source)}, dtype)
+
+
+def label_tensor(labels: Any) -> torch.Tensor:
+    """Class numbers as a flat long tensor: one int, a sequence of ints, or an integer tensor or array (not a
+    string, a float or a bool, which would silently become another class)."""
+    def whole(value: Any) -> bool:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+            raise GantoolError(f"label {value} is out of range: labels are class numbers")
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+    if whole(labels):
+        return torch.tensor([int(labels)])
+    if isinstance(labels, torch.Tensor) or type(labels).__name__ == "ndarray":
+        values = torch.as_tensor(labels)
+        if values.is_floating_point() or values.is_complex() or values.dtype == torch.bool:
+            raise GantoolError(f"labels must hold class numbers, not {values.dtype} values")
+        return values.to(device="cpu", dtype=torch.long).flatten()
+    if isinstance(labels, Sequence) and not isinstance(labels, str | bytes) and all(whole(v) for v in labels):
+        return torch.tensor([int(value) for value in labels], dtype=torch.long)
+    raise GantoolError(f"labels must be a class number or a list of them (one per image); got "
+                       f"{arguments.shown(labels)}")

@@ -1,14 +1,18 @@
 """The text files of an exported folder: the model card (README.md, as a model hub shows it) and app.py.
 
-Both are written from config.json's record alone, so the card always describes the files beside it. Torch-free.
+Both are written from config.json's record alone, so the card always describes the files beside it. Every value
+from the run goes through gantool.storage.markdown (shown as text, never as markup), and the folder's name into
+the card's snippets as a Python string literal or a shell word, so a copied snippet does what it says. Torch-free.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from gantool.storage.export_folder import APP, CARD, CONFIG, GRID, MODEL
+from gantool.storage.markdown import code, number, python_string, text
 
 # The settings a reader needs to judge how a generator was trained, in the card's order.
 TRAINING_ROWS = (
@@ -47,18 +51,20 @@ def model_card(config: dict[str, Any], name: str) -> str:
     samples, and how to load, demo and upload it."""
     spec, plugin = config["spec"], config.get("plugin") or {}
     conditional = bool(config["model"].get("conditional"))
-    shape = f"{spec['channels']}x{spec['height']}x{spec['width']}"
-    what = f"conditioned on {spec['num_classes']} classes" if conditional else "unconditional"
+    shape = text(f"{spec['channels']}x{spec['height']}x{spec['width']}")
+    what = f"conditioned on {text(spec['num_classes'])} classes" if conditional else "unconditional"
     tag = "" if conditional else "pipeline_tag: unconditional-image-generation\n"
     return "\n".join(
         [
             f"---\nlibrary_name: gantool\n{tag}tags:\n- gan\n- gantool\n- pytorch\n---\n",
-            f"# {name}: {config['architecture']} GAN generator, {config['dataset']}\n",
-            f"A generative adversarial network's generator ({what}) that turns {config['model']['latent_dim']} "
-            f"{config['noise']} noise values into {shape} images (channels x height x width) in [-1, 1]. Architecture "
-            f"`{config['architecture']}` from the plugin package `{plugin.get('package')}` {plugin.get('version')}, "
-            f"trained with gantool {config.get('gantool')} for {config.get('steps')} steps"
-            + (f" (weights: the exponential moving average, decay {config['ema']})." if config.get("ema") else "."),
+            f"# {text(name)}: {text(config['architecture'])} GAN generator, {text(config['dataset'])}\n",
+            f"A generative adversarial network's generator ({what}) that turns {text(config['model']['latent_dim'])} "
+            f"{text(config['noise'])} noise values into {shape} images (channels x height x width) in [-1, 1]. "
+            f"Architecture {code(config['architecture'])} from the plugin package {code(plugin.get('package'))} "
+            f"{text(plugin.get('version'))}, trained with gantool {text(config.get('gantool'))} for "
+            f"{text(config.get('steps'))} steps"
+            + (f" (weights: the exponential moving average, decay {number(config['ema'])})." if config.get("ema")
+               else "."),
             "\n## How it was trained\n",
             _training_table(config),
             "\n## Evaluation\n",
@@ -86,10 +92,10 @@ def model_card(config: dict[str, Any], name: str) -> str:
 def _training_table(config: dict[str, Any]) -> str:
     training = config["training"]
     rows = ["| setting | value |", "| --- | --- |"]
-    rows += [f"| {key} | `{_plain(training[key])}` |" for key in TRAINING_ROWS if training.get(key) is not None]
-    rows.append(f"| generator options | `{_plain(config['options'])}` |")
+    rows += [f"| {key} | {_cell(training[key])} |" for key in TRAINING_ROWS if training.get(key) is not None]
+    rows.append(f"| generator options | {_cell(config['options'])} |")
     if config.get("data_options"):
-        rows.append(f"| data options | `{_plain(config['data_options'])}` |")
+        rows.append(f"| data options | {_cell(config['data_options'])} |")
     return "\n".join(rows) + "\n\nThe complete record is `training` in config.json (it is the run's config.toml)."
 
 
@@ -97,37 +103,41 @@ def _evaluation(config: dict[str, Any], name: str) -> str:
     evaluation = config.get("evaluation")
     if not evaluation:
         return (
-            f"No evaluation was recorded while training. Measure it with `gantool evaluate {name}` (or "
-            f'`gantool.evaluate("{name}")` in Python).'
+            f"No evaluation was recorded while training. Measure it with "
+            f"{code(f'gantool evaluate {shlex.quote(name)}')} (or {code(f'gantool.evaluate({python_string(name)})')} "
+            "in Python)."
         )
     metrics, protocol = evaluation["metrics"], evaluation.get("protocol") or {}
     rows = ["| measure | value |", "| --- | --- |"]
-    rows += [f"| {label} | {_number(metrics[key])} |" for key, label in MEASURES if metrics.get(key) is not None]
+    rows += [f"| {label} | {number(metrics[key])} |" for key, label in MEASURES if metrics.get(key) is not None]
     return (
-        "\n".join(rows) + f"\n\nMeasured at step {evaluation.get('step')} on {protocol.get('samples')} samples "
-        f"against {protocol.get('reference')}, with features of {protocol.get('extractor')}."
+        "\n".join(rows) + f"\n\nMeasured at step {text(evaluation.get('step'))} on {text(protocol.get('samples'))} "
+        f"samples against {text(protocol.get('reference'))}, with features of {text(protocol.get('extractor'))}."
     )
 
 
 def _usage(config: dict[str, Any], conditional: bool, name: str) -> str:
     package = (config.get("plugin") or {}).get("package") or "gantool"
-    install = "pip install gantool" + ("" if package == "gantool" else f" {package}")
+    install = code("pip install gantool" + ("" if package == "gantool" else f" {shlex.quote(package)}"))
+    folder, config_file, model_file = (python_string(f"{name}{tail}") for tail in ("", f"/{CONFIG}", f"/{MODEL}"))
+    shell = shlex.quote
     module, _, function = config["model"]["factory"].partition(":")
     labels = f"torch.arange(16) % {config['spec']['num_classes']}" if conditional else "None"
     sample_labels = ", labels=3" if conditional else ""
     return "\n".join(
         [
-            f"With gantool (`{install}`), in Python:\n",
+            f"With gantool ({install}), in Python:\n",
             "```python",
             "import gantool",
             "",
-            f'generator = gantool.load("{name}")  # this folder',
+            f"generator = gantool.load({folder})  # this folder",
             f"images = generator.sample(16, seed=0{sample_labels})  # (16, C, H, W) in [-1, 1]; same seed, same images",
             'gantool.to_grid(images).save("samples-16.png")',
             "walk = generator.interpolate(1, 2, steps=8)  # from seed 1's noise to seed 2's",
             "```",
-            f"\nor on the command line: `gantool generate {name} --num 16 --seed 0 --out samples-16.png`.\n",
-            f"With plain PyTorch and the plugin that defines the architecture (`{install}`):\n",
+            "\nor on the command line: "
+            f"{code(f'gantool generate {shell(name)} --num 16 --seed 0 --out samples-16.png')}.\n",
+            f"With plain PyTorch and the plugin that defines the architecture ({install}):\n",
             "```python",
             "import json",
             "",
@@ -137,20 +147,21 @@ def _usage(config: dict[str, Any], conditional: bool, name: str) -> str:
             "from gantool.interfaces import DataSpec",
             f"from {module} import {function}",
             "",
-            f'config = json.load(open("{name}/{CONFIG}"))',
+            f"config = json.load(open({config_file}))",
             f'generator = {function}(DataSpec(**config["spec"]), **config["options"])',
-            f'generator.load_state_dict(load_file("{name}/{MODEL}"))',
+            f"generator.load_state_dict(load_file({model_file}))",
             "generator.eval()",
             "with torch.no_grad():",
             f"    images = generator(torch.randn(16, generator.latent_dim), {labels})  # in [-1, 1]",
             "```",
-            f"\n(This draws {config['noise']} noise with torch's own random stream; `gantool.load` draws exactly what "
-            "`gantool generate` draws.)\n",
+            f"\n(This draws {text(config['noise'])} noise with torch's own random stream; `gantool.load` draws exactly "
+            "what `gantool generate` draws.)\n",
             "An interactive page (a seed, a count, the class, a latent walk) with the gantool-demo plugin: "
-            f"`python {name}/{APP}`, or `gantool demo {name}`. It serves on 127.0.0.1 and fetches nothing.\n",
+            f"{code('python ' + shell(f'{name}/{APP}'))}, or {code(f'gantool demo {shell(name)}')}. It serves on "
+            "127.0.0.1 and fetches nothing.\n",
             "To publish the folder on the Hugging Face Hub, use the hub's own command line (gantool never touches the "
-            f"network): `hf auth login`, then `hf upload USER/MODEL {name} .` (older versions: "
-            f"`huggingface-cli upload USER/MODEL {name} .`).",
+            f"network): `hf auth login`, then {code(f'hf upload USER/MODEL {shell(name)} .')} (older versions: "
+            f"{code(f'huggingface-cli upload USER/MODEL {shell(name)} .')}).",
         ]
     )
 
@@ -172,9 +183,6 @@ def app_text() -> str:
     )
 
 
-def _plain(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, dict | list) else str(value)
-
-
-def _number(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _cell(value: Any) -> str:
+    """A training setting as a table cell: code, lists and tables as JSON."""
+    return code(json.dumps(value) if isinstance(value, dict | list) else value, in_table=True)

@@ -7,9 +7,11 @@ generator carries the same provenance whether it is read from its run or from an
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
+from gantool.errors import GantoolWarning
 from gantool.storage.rundir import RunDir
 
 
@@ -22,8 +24,29 @@ def run_of(source: Path) -> RunDir | None:
 
 
 def training_record(run: RunDir | None) -> dict[str, Any]:
-    """The run's config.toml as written (settings, resolved options, plugins), or nothing without a run."""
-    return run.read_config() if run is not None else {}
+    """The run's config.toml as written (settings, resolved options, plugins), or nothing without a run; refused
+    in one line if a hand edit broke a rule training checks."""
+    return checked_training(run.read_config(), str(run.config)) if run is not None else {}
+
+
+def checked_training(record: dict[str, Any], source: str) -> dict[str, Any]:
+    """A run's settings record (config.toml, or `training` in an exported folder's config.json), given the checks
+    `gantool train --config` gives a file: each value of its declared type and in bounds."""
+    from gantool.config import TrainConfig
+    from gantool.errors import GantoolError
+
+    if not isinstance(record, dict):
+        raise GantoolError(f"{source} is not a table of settings; export the run again with gantool export RUN DIR")
+    TrainConfig.from_toml_dict(record, source)
+    return record
+
+
+def is_evaluation(record: dict[str, Any]) -> bool:
+    """Whether a metrics.jsonl line is an evaluation as training writes it: a table of numbers (and a protocol
+    table) at a step."""
+    metrics, protocol = record.get("eval"), record.get("eval_protocol")
+    return (isinstance(metrics, dict) and all(isinstance(value, int | float | None) for value in metrics.values())
+            and isinstance(protocol, dict | None) and isinstance(record.get("step"), int | None))
 
 
 def records(run: RunDir | None) -> list[dict[str, Any]]:
@@ -44,6 +67,11 @@ def records(run: RunDir | None) -> list[dict[str, Any]]:
 def last_evaluation(run: RunDir | None) -> dict[str, Any] | None:
     """The run's latest evaluation (train --eval-every) with its step and protocol, or None if it has none."""
     evaluations = [record for record in records(run) if "eval" in record]
+    malformed = [record for record in evaluations if not is_evaluation(record)]
+    if malformed and run is not None:
+        warnings.warn(GantoolWarning(f"{run.metrics} has {len(malformed)} evaluation line(s) that are not tables of "
+                                     "numbers (edited by hand?); ignored them"), stacklevel=2)
+    evaluations = [record for record in evaluations if is_evaluation(record)]
     if not evaluations:
         return None
     last = evaluations[-1]
@@ -81,6 +109,13 @@ def provenance_of(source: Path, state: dict[str, Any]) -> dict[str, Any]:
 
     if source.is_dir() and not RunDir(source).is_run and is_export_folder(source):
         config = read_config(source)
-        return describe(state, config.get("training") or {}, config.get("evaluation"))
+        where, evaluation = source / "config.json", config.get("evaluation")
+        if evaluation is not None and not (isinstance(evaluation, dict) and is_evaluation(
+                {"eval": evaluation.get("metrics"), "eval_protocol": evaluation.get("protocol"),
+                 "step": evaluation.get("step")})):
+            warnings.warn(GantoolWarning(f"{where} has an evaluation that is not a table of numbers (edited by "
+                                         "hand?); ignored it"), stacklevel=2)
+            evaluation = None
+        return describe(state, checked_training(config.get("training") or {}, f"{where} (training)"), evaluation)
     run = run_of(source)
     return describe(state, training_record(run), last_evaluation(run))

@@ -30,10 +30,12 @@ EXPORT = "generator.safetensors"
 BEST_EXPORT = "generator-best.safetensors"
 TENSORBOARD = "tensorboard"
 LOCK = ".lock"
+OUTCOME = "outcome.json"
 CHECKPOINT_NAME = re.compile(r"step-\d{9}\.safetensors")
 GRID_NAME = re.compile(r"step-(\d{7,})\.png")
 # what a run writes in its folder; none of these may be a symbolic link (see RunDir.refuse_links)
-PARTS = (CONFIG, METRICS, LOSS_PLOT, SAMPLES_GIF, SAMPLES, CHECKPOINTS, EXPORT, BEST_EXPORT, TENSORBOARD, LOCK)
+PARTS = (CONFIG, METRICS, LOSS_PLOT, SAMPLES_GIF, SAMPLES, CHECKPOINTS, EXPORT, BEST_EXPORT, TENSORBOARD, LOCK,
+         OUTCOME)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class RunDir:
     best_export = property(lambda self: self.path / BEST_EXPORT)
     tensorboard = property(lambda self: self.path / TENSORBOARD)
     lock = property(lambda self: self.path / LOCK)
+    outcome = property(lambda self: self.path / OUTCOME)  # how the last training process ended, if it stopped
 
     def sample_grid(self, step: int | None) -> Path:
         """The grid of fixed-noise samples at a step, or the final one (None)."""
@@ -125,6 +128,7 @@ class RunDir:
             probe = self.path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
+            self.outcome.unlink(missing_ok=True)  # it trains again: how it ended before no longer says how it is
             for folder in (self.path, self.samples, self.checkpoints):  # one writer per run: these are leftovers
                 for stale in folder.glob(f".*{TEMP_SUFFIX}"):
                     stale.unlink(missing_ok=True)
@@ -187,7 +191,11 @@ class RunDir:
 
 
 def export_of(source: Path) -> Path:
-    """The export a command reads: a run directory's, or the file given."""
+    """The export a command reads: a run directory's, or the file given; a run whose parts include a symbolic link
+    (its export leading to a file elsewhere) is refused, as training refuses it."""
+    run = RunDir(source if source.is_dir() else source.parent)
+    if run.is_run:
+        run.refuse_links()
     return RunDir(source).export if source.is_dir() else source
 
 

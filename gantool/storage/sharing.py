@@ -26,9 +26,13 @@ def export_folder(registry: Registry, source: Path, folder: Path) -> Path:
     from gantool.images import grid_labels, save_grid
     from gantool.storage.checkpoint import atomic_write_text
     from gantool.storage.loading import load
+    from gantool.storage.markdown import CONTROL
     from gantool.storage.model_card import app_text, model_card
     from gantool.storage.rundir import finished_export
 
+    if CONTROL.search(folder.name):  # the card quotes the name in its snippets; a line break or escape would not copy
+        raise GantoolError(f"the export folder's name {folder.name!r} holds control characters (a line break, a "
+                           "terminal escape); choose a name without them")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise GantoolError(f"{folder} already exists and is not empty; choose a new folder for the export")
     model = finished_export(source)

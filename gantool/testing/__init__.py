@@ -19,9 +19,10 @@ from gantool.testing.discriminators import check_architecture, check_discriminat
 from gantool.testing.generators import check_generator
 from gantool.testing.losses import check_loss
 from gantool.testing.plugins import BUILTIN_PLUGIN, add_commands, check_plugin, check_torch_free_import
+from gantool.testing.trackers import check_tracker
 
 __all__ = [
     "BUILTIN_PLUGIN", "DEFAULT_SPECS", "add_commands", "check_architecture", "check_augmentation", "check_dataset",
     "check_discriminator", "check_generator", "check_loss", "check_options", "check_plugin",
-    "check_torch_free_import",
+    "check_torch_free_import", "check_tracker",
 ]

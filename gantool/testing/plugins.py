@@ -19,6 +19,7 @@ from gantool.testing.datasets import check_dataset
 from gantool.testing.discriminators import check_architecture, check_discriminator
 from gantool.testing.generators import check_generator
 from gantool.testing.losses import check_loss
+from gantool.testing.trackers import check_tracker
 
 BUILTIN_PLUGIN = "gantool_builtins.plugin"  # gantool's own commands come from it
 
@@ -61,6 +62,8 @@ def check_plugin(plugin: object, *, specs: Iterable[DataSpec] = DEFAULT_SPECS,
         check_loss(component.factory, options.get(component.name))
     for component in registry.components["augmentation"]:
         check_augmentation(component.factory, options.get(component.name))
+    for component in registry.components["tracker"]:
+        check_tracker(component.factory, options.get(component.name))
     for component in registry.components["dataset"] if datasets else ():
         check_dataset(component.factory, options.get(component.name))
     return registry

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import inspect
 import os
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gantool.config import TrainConfig, read_config_file, train_option_specs
+from gantool import arguments
+from gantool.config import TrainConfig, check_known, read_config_file, train_option_specs
 from gantool.errors import GantoolError
 from gantool.storage.rundir import RunDir
 from gantool.training.run import RESUMABLE, Callback, resumed_config, run_training
@@ -58,12 +60,12 @@ def train(
     from gantool.registry import load_registry
     from gantool.training.signals import TrainingInterrupted
 
-    if settings.get("options", {}) is None:
-        del settings["options"]
-    unknown = sorted(set(settings) - set(TrainConfig.__dataclass_fields__))
-    if unknown:
-        known = ", ".join(TrainConfig.__dataclass_fields__)
-        raise GantoolError(f"train() has no setting {unknown[0]!r}; its settings are: {known}")
+    config, out = arguments.optional_path(config, "config"), arguments.optional_path(out, "out")
+    resume = arguments.optional_path(resume, "resume")
+    arguments.flag(progress, "progress")
+    if callback is not None and not callable(callback):
+        raise GantoolError(f"callback must be a function of (step, metrics) or None; got {arguments.shown(callback)}")
+    settings = checked_settings(settings)
     if resume is not None:
         changed = sorted(set(settings) - set(RESUMABLE))
         if changed or config is not None:
@@ -72,15 +74,15 @@ def train(
                 f"resume continues a run with its saved settings, so {what} cannot be given; only "
                 f"{' and '.join(RESUMABLE)} may change"
             )
-        run_config = resumed_config(Path(resume), settings, set(settings))
+        run_config = resumed_config(resume, settings, set(settings))
     else:
-        run_config = config_from(Path(config) if config is not None else None, settings)
+        run_config = config_from(config, settings)
     try:
         outcome = run_training(
             run_config,
             load_registry(),
-            out=None if out is None else Path(out),
-            resume=None if resume is None else Path(resume),
+            out=out,
+            resume=resume,
             quiet=not progress,
             callback=callback,
         )
@@ -92,6 +94,26 @@ def train(
     return TrainingResult(
         outcome.run_dir, outcome.export, outcome.samples, outcome.steps, last_metrics(run), last_evaluation(run)
     )
+
+
+def checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings given to train(), each of the type a config file must give it (None where a setting may be
+    unset; a tuple for a list), so a notebook gets a config file's checks."""
+    settings = {name: list(value) if isinstance(value, tuple) else value for name, value in settings.items()}
+    if settings.get("options", {}) is None:
+        del settings["options"]
+    unknown = sorted(set(settings) - set(TrainConfig.__dataclass_fields__))
+    if unknown:
+        known = ", ".join(TrainConfig.__dataclass_fields__)
+        raise GantoolError(f"train() has no setting {unknown[0]!r}; its settings are: {known}")
+    unset = {spec.name for spec in train_option_specs() if type(None) in typing.get_args(spec.type)}
+    check_known({name: value for name, value in settings.items() if value is not None or name not in unset},
+                "train()")
+    for kind, values in settings.get("options", {}).items():
+        if not all(isinstance(key, str) for key in [kind, *values]):
+            raise GantoolError(f"train(): options are named by strings, such as options={{'gen': {{'depth': 32}}}}; "
+                               f"got {arguments.shown(settings['options'])}")
+    return settings
 
 
 def config_from(config_file: Path | None, settings: dict[str, Any]) -> TrainConfig:

@@ -108,10 +108,6 @@ def run_training(
                            "e.g. --out runs/NAME")
     device = pick_device(config.device)
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
-    if config.tensorboard:
-        from gantool.storage.tensorboard_log import require_tensorboard
-
-        require_tensorboard()
     with process_group(device) as cluster, ExitStack() as held:
         return _train_in(
             cluster,
@@ -149,6 +145,8 @@ def _train_in(
     from gantool.assembly import build_parts, plugin_at_fault, plugin_failure, warn_left_out
     from gantool.consoles import clean, err_console
     from gantool.storage.checkpoint import atomic_write_text, write_error
+    from gantool.storage.run_state import ending
+    from gantool.storage.trackers import Trackers, build_trackers, tracker_names
     from gantool.training.distributed import broadcast_text, wait_for_all
     from gantool.training.signals import StopNow, TrainingInterrupted, TrainingStopped, stop_message, stop_now_message
     from gantool.training.trainer import Trainer
@@ -165,6 +163,8 @@ def _train_in(
         unconditional=config.unconditional,
         given=given_settings(config),
     )
+    tracking = tracker_names(config.track, config.tensorboard)
+    trackers = build_trackers(registry, tracking, config.options.get("track", {}))
     if parts.recipe is not None:  # config.toml records what was trained, so it reruns exactly
         follow_recipe(config, parts)
     run = RunDir(Path(broadcast_text(cluster, os.fspath(out or RunDir.default(config.gen, config.dataset).path))))
@@ -193,7 +193,8 @@ def _train_in(
     wait_for_all(cluster)
     if cluster.is_main:
         held.enter_context(run.prepare(resume=resume is not None))
-    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device)
+    trackers = trackers if cluster.is_main else Trackers()
+    trainer = Trainer(config, parts, run.path, plugins, cluster, evaluation, device=device, trackers=trackers)
     if checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
         if trainer.finished and run.finished:  # nothing to resume: the run's folder, as a finished resume always did
@@ -210,9 +211,10 @@ def _train_in(
                     soft_wrap=True,
                 )
             return RunOutcome(run.path, run.export, run.sample_grid(None), trainer.step, cluster.is_main)
-    record = config.to_toml_dict() | {"options": parts.options_config(), "plugins": plugins}
+    record = config.to_toml_dict() | {"options": parts.options_config() | _tracker_options(config), "plugins": plugins}
     if cluster.is_main:
         atomic_write_text(run.config, tomli_w.dumps(record))
+        trackers.start(run.path, record)
 
     silent = quiet or not cluster.is_main
     display = (
@@ -237,7 +239,7 @@ def _train_in(
         f" x {cluster.world_size} processes = {config.batch_size * cluster.world_size}" if cluster.active else ""
     )
     display.message(f"{trainer.total_steps} steps of {batch}, run directory {run.path}")
-    with trainer.stop.installed():
+    with trainer.stop.installed(), ending(run, trackers, records=cluster.is_main):
         try:
             result = trainer.train(display)
         except OSError as exc:  # metrics, samples or plots on a full or vanished disk: one line, nothing lost
@@ -259,6 +261,12 @@ def _train_in(
         f"samples: {result.samples}  (animated: {run.samples_gif})\nlosses:  {run.loss_plot}\nexport:  {result.export}"
     )
     return RunOutcome(run.path, result.export, result.samples, trainer.step, cluster.is_main)
+
+
+def _tracker_options(config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """The --set track.* settings as given, so config.toml reruns with them (trackers read the rest from their
+    own environment variables, which stay out of the file)."""
+    return {"track": dict(config.options["track"])} if config.options.get("track") else {}
 
 
 def describe_training(config: TrainConfig) -> str:

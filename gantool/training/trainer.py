@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +19,7 @@ from gantool.storage.exported import write_export
 from gantool.storage.plots import draw_run_pictures
 from gantool.storage.run_log import RunLog
 from gantool.storage.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
-from gantool.storage.tensorboard_log import hparams_of
+from gantool.storage.trackers import Trackers
 from gantool.training import checkpoint_state
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
@@ -49,8 +51,9 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, parts: Parts, run_dir: Path, plugins: dict[str, Any],
                  cluster: Cluster | None = None, evaluation: TrainingEvaluation | None = None, *,
-                 device: torch.device | None = None) -> None:
+                 device: torch.device | None = None, trackers: Trackers | None = None) -> None:
         self.config, self.parts, self.run, self.plugins = config, parts, RunDir(run_dir), plugins
+        self.trackers = trackers or Trackers()  # rank 0's; the run log feeds them
         self.evaluation = evaluation
         self.cluster = cluster or Cluster()
         self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
@@ -61,8 +64,6 @@ class Trainer:
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.relativistic = needs_real_logits(self.loss)
-        self.penalty = getattr(self.loss, "penalty", None)
-        self.penalty_takes_fake_labels = self.penalty is not None and accepts(self.penalty, "fake_labels")
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
@@ -106,8 +107,7 @@ class Trainer:
         meter, epoch_meter = StepMeter(self.device), StepMeter(self.device)
         if self.cluster.is_main:
             self.run.forget_after(self.step)
-        log = RunLog(self.run, display, writes=self.cluster.is_main, tensorboard=self.config.tensorboard,
-                     hparams=hparams_of(self.config, self.parts) if self.config.tensorboard else None)
+        log = RunLog(self.run, display, writes=self.cluster.is_main, trackers=self.trackers)
         with log, display:
             while self.step < self.total_steps and not self.stopped_early:
                 epoch = self.epoch
@@ -133,7 +133,7 @@ class Trainer:
         samples, export = self.run.sample_grid(None), self.run.export
         if self.cluster.is_main:
             self.save_samples(samples)
-            self.export(export)
+            log.exported(self.export(export))
             self.save_plots()
         return TrainResult(export, samples)
 
@@ -147,6 +147,9 @@ class Trainer:
             meter.images = reduce_meter(self.cluster, meter.totals, meter.images)
             values = meter.read()
             self.health.check_metrics(self.step, values, self.last_checkpoint)
+            augmentation_metrics = getattr(self.augment, "metrics", None)  # e.g. an adaptive policy's strength
+            if augmentation_metrics is not None:
+                values |= augmentation_metrics()
             log.metrics(self.step, self.epoch, values)
         if (self.step % config.sample_every == 0 or last) and self.cluster.is_main:
             log.sample_grid(self.step, self.save_samples(self.run.sample_grid(self.step)))
@@ -214,9 +217,10 @@ class Trainer:
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
         d_total = d_parts["loss"]
-        if self.penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
-            by_name = {"fake_labels": fake_labels} if self.penalty_takes_fake_labels else {}
-            extra = self.penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
+        penalty = getattr(self.loss, "penalty", None)
+        if penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
+            by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
+            extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
             if extra is not None:
                 d_total = d_total + extra
         self.opt_d.zero_grad(set_to_none=True)
@@ -309,10 +313,9 @@ class Trainer:
         return write_export(path, self.sampler, self.parts, self.config, self.step)
 
 
+@functools.lru_cache(maxsize=64)
 def accepts(function: Any, name: str) -> bool:
     """Whether `function` takes a parameter called `name` (optional arguments newer than a plugin's code)."""
-    import inspect
-
     try:
         return name in inspect.signature(function).parameters
     except (TypeError, ValueError):

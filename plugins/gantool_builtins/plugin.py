@@ -5,7 +5,7 @@ The factories live in torch-free modules and import their torch code only when c
 """
 
 from gantool import hookimpl
-from gantool_builtins import architectures, augmentations, datasets, losses
+from gantool_builtins import architectures, augmentations, datasets, losses, trackers
 
 
 @hookimpl
@@ -35,6 +35,12 @@ def register_datasets(register):
 @hookimpl
 def register_augmentations(register):
     for name, factory in augmentations.AUGMENTATIONS.items():
+        register(name, factory)
+
+
+@hookimpl
+def register_trackers(register):
+    for name, factory in trackers.TRACKERS.items():
         register(name, factory)
 
 

@@ -87,3 +87,17 @@ def test_provenance_shows_architecture_options_steps_and_evaluation():
     ):
         assert expected in text, f"{expected!r} missing from:\n{text}"
     assert "None recorded" in provenance_markdown(info | {"evaluation": None})
+
+
+def test_provenance_shows_values_as_text_not_markup():
+    from markdown_it import MarkdownIt
+
+    hostile = '<img src=x onerror="alert(1)">[a](javascript:alert(2))`x`|\x1b[31m'
+    info = {"architecture": hostile, "spec": {}, "options": {hostile: hostile},
+            "training": {"dataset": hostile, "options": {"data": {"root": hostile}}},
+            "evaluation": {"step": hostile, "metrics": {hostile: hostile}}}
+    text = provenance_markdown(info)
+    assert "<" not in text and "\x1b" not in text
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<img" not in html and "<a " not in html and "<code>" not in html
+    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;[a](javascript:alert(2))`x`|") == 8, html

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from conftest import TINY, run_gantool
+from conftest import HOSTILE, TINY, run_gantool
 from PIL import Image
 
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -213,8 +213,12 @@ def test_page_in_chromium_generates_new_samples_walks_and_fetches_nothing_remote
         assert "walk-0-1-10-slerp-class0-at6.png" in page.locator("#frame img").get_attribute("src")
         page.get_by_role("tab", name="Provenance").click()
         provenance = page.locator("#provenance").inner_text(timeout=60_000)
+        images_in_panel = page.locator("#provenance img").count()
+        links_in_panel = page.locator("#provenance a").count()
+        pwned = page.evaluate("window.pwned")
         browser.close()
     assert "builtins:cgan" in provenance and "Evaluation at step 3" in provenance, provenance
+    assert HOSTILE in provenance and images_in_panel == 0 and links_in_panel == 0 and pwned is None, provenance
     assert not remote, f"the page fetched from the internet: {remote}"
     assert not server.remote_hosts(), f"the server contacted: {server.remote_hosts()}"
 

@@ -8,13 +8,12 @@ Pillow's pixel limit (decompression bombs), refused from the header before any p
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from gantool.image_limits import over_pixel_limit
 
 WHITE = (255, 255, 255, 255)
 SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
@@ -27,18 +26,6 @@ class BadImage(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@contextlib.contextmanager
-def bomb_warnings_silenced() -> Iterator[None]:
-    """Silence Pillow's warning about images over its pixel limit: `open_image` refuses them itself.
-
-    Warning filters are process-wide and `catch_warnings` is not thread-safe, so enter this in the thread
-    that starts the decoding threads, never inside them.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        yield
 
 
 def open_image(path: Path) -> Image.Image:
@@ -59,7 +46,7 @@ def open_image(path: Path) -> Image.Image:
         raise
     except Exception:  # Pillow's header parsers raise ValueError and others on crafted data (a huge text chunk)
         raise BadImage("damaged") from None
-    if image.width * image.height > (Image.MAX_IMAGE_PIXELS or float("inf")):
+    if over_pixel_limit(image.width, image.height):  # the limit evaluate applies too (gantool.image_limits)
         image.close()
         raise BadImage("over the pixel limit (decompression bomb)")
     return image

@@ -19,9 +19,10 @@ import torch
 from torch.utils.data import Dataset
 
 from gantool.errors import GantoolError
+from gantool.image_limits import bomb_warnings_silenced
 from gantool.images import from_uint8
 from gantool.interfaces import DataReport, DatasetBundle, DataSpec
-from gantool_builtins.data_sources.decode import BadImage, bomb_warnings_silenced, decode
+from gantool_builtins.data_sources.decode import BadImage, decode
 from gantool_builtins.data_sources.tensors import in_memory_bundle
 
 HIDDEN_FOLDERS = ("__MACOSX",)  # resource forks of zip files made on macOS

@@ -1,8 +1,18 @@
-"""The page's provenance panel: where the generator comes from, as Markdown (torch- and Gradio-free)."""
+"""The page's provenance panel: where the generator comes from, as Markdown (torch- and Gradio-free).
+
+Every value comes from files a user may have edited (config.json, metrics.jsonl), so each is shown as text:
+HTML's special characters become entities and the Markdown that could make a link, an image, code or a table
+cell is escaped, before Gradio renders the panel (its own sanitiser is not what keeps the page safe).
+"""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # terminal escapes and line breaks: one line of plain text
+MARKUP = re.compile(r"([\\`\[\]|$])")  # code spans, links and images, table cells, maths
 
 # The training settings shown, in this order; the rest of config.toml is in the run folder.
 SETTINGS = (
@@ -25,12 +35,13 @@ SETTINGS = (
 
 
 def cell(value: Any) -> str:
-    """A value as one table cell: lists comma-separated, floats short, pipes escaped."""
+    """A value as one table cell that renders as its text: lists comma-separated, floats short, HTML and the
+    Markdown of links, code and cells escaped."""
     if isinstance(value, list | tuple):
         return ", ".join(cell(item) for item in value)
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value).replace("|", "\\|")
+    return MARKUP.sub(r"\\\1", html.escape(CONTROL.sub(" ", str(value)), quote=False))
 
 
 def table(rows: list[tuple[str, Any]], header: tuple[str, str]) -> str:
@@ -81,7 +92,7 @@ def provenance_markdown(info: dict[str, Any]) -> str:
     evaluation = info.get("evaluation")
     if evaluation:
         sections += [
-            f"### Evaluation at step {evaluation.get('step')}",
+            f"### Evaluation at step {cell(evaluation.get('step'))}",
             table(sorted((evaluation.get("metrics") or {}).items()), ("measure", "value")),
         ]
     else:

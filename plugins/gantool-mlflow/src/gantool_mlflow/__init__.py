@@ -1,0 +1,1 @@
+"""gantool-mlflow: send gantool runs to MLflow with `gantool train --track mlflow`."""
