@@ -148,3 +148,14 @@ def test_training_on_other_data_evaluates_in_learned_features(cli, tmp_path, no_
 def test_settings_out_of_range_are_one_line(cli, tmp_path, option, needle):
     result = cli("evaluate", str(tmp_path), "--extractor", "learned", option)
     assert result.code == 2 and needle in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(("learned_settings", "needle"), [({"epochs": 0}, "learned epochs"),
+                                                          ({"width": "16"}, "learned width"),
+                                                          ({"depth": 3}, "no setting 'depth'")])
+def test_the_python_api_checks_the_settings_as_the_command_does(tmp_path, learned_settings, needle):
+    import gantool
+    from gantool.errors import GantoolError
+
+    with pytest.raises(GantoolError, match=needle):
+        gantool.evaluate(tmp_path, extractor="learned", learned=learned_settings)
