@@ -26,8 +26,10 @@ class Recipe:
 
 # cgan + BCE with the trainer's defaults: Fréchet 5.45 over three seeds on mnist5k (docs/evaluation.md).
 CONDITIONAL = Recipe("conditional", gen="cgan")
-# Measured on mnist5k with --unconditional (docs/evaluation.md, "The unconditional recipe").
-UNCONDITIONAL = Recipe("unconditional", gen="dcgan", loss="rpgan")
+# The best of the variants measured on mnist5k with --unconditional (docs/evaluation.md, "The unconditional
+# recipe"): Fréchet 28.5 against 55.5 for dcgan + bce (seed 0), R1 and R2 every 4th step to keep the step cheap.
+UNCONDITIONAL = Recipe("unconditional", gen="resnet", loss="rpgan",
+                       options={"gen": {"width": 32}, "disc": {"width": 32}, "loss": {"every": 4}})
 
 
 def recipe_for(num_classes: int) -> Recipe:
