@@ -134,7 +134,7 @@ def build_parts(
         data = without_labels(data)
     recipe = None
     if automatic:  # the parts are chosen now that the data's labels are known
-        recipe = recipe_for(data.spec.num_classes)
+        recipe = recipe_for(data.spec)
         gen, picked = recipe.gen, {"gen"} | ({"disc"} if disc is None else set())
         if recipe.loss and not _named("loss", given):
             loss = recipe.loss

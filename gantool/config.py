@@ -60,6 +60,10 @@ class TrainConfig:
     g_steps_noise: Annotated[Literal["fresh", "same"], Option(
         "Noise of the extra --g-steps updates: fresh draws, or the same noise as the D step (TF tutorials feed one "
         "batch several times).")] = "fresh"
+    update: Annotated[Literal["alternating", "simultaneous"], Option(
+        "alternating: D steps, then G steps against the updated D; simultaneous: both losses from one forward pass, "
+        "G's gradient through D as it was before this step, both optimisers stepped after (Keras/TF2 tutorials' "
+        "train_step with two gradient tapes).")] = "alternating"
     lr_decay_epochs: Annotated[list[int], Option(
         "Epochs (counted from 0) from which both learning rates are multiplied by --lr-decay-factor: 30,40.")] = (
         field(default_factory=list))
@@ -74,8 +78,15 @@ class TrainConfig:
         "metrics.jsonl; --patience and the best checkpoint then follow the Fréchet distance.", min=1)] = None
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=EVALUATE_NUM.low,
                                     max=EVALUATE_NUM.high)] = 1000  # as evaluate
-    precision: Annotated[Literal["fp32", "bf16"], Option(
-        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16).")] = "fp32"
+    precision: Annotated[Literal["fp32", "bf16", "auto"], Option(
+        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16); auto: bf16 only where it was measured "
+        "faster and as good, fp32 elsewhere (today everywhere); config.toml records the one used.")] = "fp32"
+    channels_last: Annotated[bool, Option(
+        "Keep G's and D's images and weights channels-last (faster convolutions on the CPUs measured; results "
+        "differ from the default in the last bits).")] = False
+    compile: Annotated[bool, Option(
+        "Compile G and D with torch.compile (inductor; a C++ compiler on CPUs); the first step takes the compile "
+        "time, results differ from eager in the last bits.")] = False
     noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
         "Latent noise: normal, uniform on [-1, 1), or uniform01 on [0, 1).")] = "normal"
     seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.", min=0)] = 0
@@ -114,6 +125,9 @@ class TrainConfig:
                 raise GantoolError(f"{name.replace('_', '-')} must be two numbers in [0, 1) such as 0.5,0.999; "
                                    f"got {betas}")
         check_seed(self.seed, "--seed")
+        if self.update == "simultaneous" and self.g_steps > 1:
+            raise GantoolError(f"--update simultaneous takes one G step per D step (both from one forward pass); got "
+                               f"--g-steps {self.g_steps}: set --g-steps 1 or --update alternating")
         if self.ema is not None and not 0.0 <= self.ema < 1.0:
             raise GantoolError(f"--ema must be a decay in [0, 1) such as 0.999 (0 turns it off); got {self.ema}")
         if sorted(set(self.lr_decay_epochs)) != list(self.lr_decay_epochs) or any(e < 1 for e in self.lr_decay_epochs):

@@ -167,7 +167,7 @@ def test_the_shell_completes_part_names_and_choices_without_torch():
     assert "diffaugment" in completions("gantool train --augment ")
     assert {"dcgan", "bce", "mnist5k", "diffaugment"} <= set(completions("gantool describe "))
     assert completions("gantool generate run --format ") == ["grid", "files", "npy"]
-    assert completions("gantool train --precision ") == ["fp32", "bf16"]
+    assert completions("gantool train --precision ") == ["fp32", "bf16", "auto"]
     assert completions("gantool train --noise u") == ["uniform", "uniform01"]
     assert completions("gantool interpolate run --device ") == ["auto", "cpu", "cuda"]
 

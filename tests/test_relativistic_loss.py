@@ -163,7 +163,7 @@ def tuned_recipe(monkeypatch):
 
     recipe = Recipe("test", gen="dcgan", loss="rpgan", options={"loss": {"r1": 0.25}, "gen": {"depth": 4}},
                     settings={"lr_g": 5e-4})
-    monkeypatch.setattr(gantool.assembly, "recipe_for", lambda classes: recipe if not classes else None)
+    monkeypatch.setattr(gantool.assembly, "recipe_for", lambda spec: recipe if not spec.num_classes else None)
     return recipe
 
 
@@ -199,3 +199,17 @@ def test_a_rerun_from_config_toml_trains_what_the_recipe_chose(cli, tmp_path, tu
     assert cli("train", *TINY_UNCONDITIONAL, "--out", str(first)).code == 0
     assert cli("train", "--config", str(first / "config.toml"), "--quiet", "--out", str(again)).code == 0
     assert (first / "generator.safetensors").read_bytes() == (again / "generator.safetensors").read_bytes()
+
+
+@pytest.mark.parametrize(("spec", "gen", "loss"), [
+    ((1, 28, 28, 10), "cgan", None),  # labelled digits: the conditional default
+    ((1, 28, 28, 0), "resnet", "rpgan"),  # where the unconditional recipe was measured
+    ((3, 28, 28, 0), "dcgan", "rpgan"),  # Stacked MNIST
+    ((3, 64, 64, 0), "dcgan", None),  # a colour folder: the resnet recipe collapsed there, dcgan + bce as before
+])
+def test_auto_picks_each_recipe_only_where_it_was_measured(spec, gen, loss):
+    from gantool.interfaces import DataSpec
+    from gantool.recipes import recipe_for
+
+    recipe = recipe_for(DataSpec(*spec))
+    assert (recipe.gen, recipe.loss) == (gen, loss)

@@ -50,6 +50,7 @@ SETTINGS = {
     "betas_g": st.one_of(st.lists(st.floats(allow_nan=True), max_size=3), wrong),
     "lr_decay_epochs": st.one_of(st.lists(st.integers(-2, 2**70), max_size=3), wrong),
     "noise": st.one_of(st.sampled_from(["normal", "uniform", "cauchy"]), wrong),
+    "update": st.one_of(st.sampled_from(["alternating", "simultaneous", "both"]), wrong),
     "tensorboard": st.one_of(st.booleans(), wrong),
 }
 documents = st.fixed_dictionaries({}, optional=SETTINGS)

@@ -320,7 +320,7 @@ def test_the_default_generator_is_conditional_on_labelled_data(cli, tmp_path):
     assert config["batch_size"] == 32 and config["ema"] == 0.999
 
 
-def test_the_default_generator_is_dcgan_on_unlabelled_data(cli, tmp_path):
+def test_unlabelled_data_of_other_shapes_gets_dcgan(cli, tmp_path):
     from PIL import Image
 
     folder = tmp_path / "faces"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from pathlib import Path
@@ -13,7 +14,7 @@ from gantool.assembly import build_parts
 from gantool.config import TrainConfig
 from gantool.errors import GantoolError
 from gantool.registry import load_registry
-from gantool.training.ema import EMA
+from gantool.training.ema import EMA, recalibrate_batch_norm
 from gantool.training.noise import draw_noise
 from gantool.training.progress import TrainingDisplay
 from gantool.training.stopping import Patience
@@ -99,20 +100,26 @@ def test_lr_decay_changes_the_rate_at_the_named_epochs_and_survives_a_checkpoint
     assert restored.sched_g.last_epoch == 4 and restored.epoch == 4
 
 
-def test_ema_averages_parameters_and_copies_batch_norm_buffers():
+def test_ema_averages_parameters_copies_other_buffers_and_measures_batch_norm_afresh():
     live = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    live.register_buffer("counter", torch.zeros(()))  # a buffer batch norm's recalibration does not measure
     ema = EMA(live, decay=0.75, draw=lambda count, source: (torch.randn(count, 2, generator=source),))
     ema.updates = 1000  # past the warm-up, whose decay would be 1/10 here
     before = [p.clone() for p in ema.model.parameters()]
     with torch.no_grad():
         for p in live.parameters():
             p.add_(1.0)
+        live.counter.add_(3)
     live(torch.randn(4, 2))  # moves the running statistics
     ema.update(live)
     for old, new, current in zip(before, ema.model.parameters(), live.parameters(), strict=True):
         assert torch.allclose(new, 0.75 * old + 0.25 * current)
-    for mine, theirs in zip(ema.model.buffers(), live.buffers(), strict=True):
-        assert torch.equal(mine, theirs)
+    assert ema.model.counter == 3
+    expected = copy.deepcopy(ema.model)
+    recalibrate_batch_norm(expected, ema.draw)
+    sampler = ema.sampling_model()  # statistics of the averaged weights themselves, not copies of the live ones
+    assert torch.equal(sampler[1].running_mean, expected[1].running_mean)
+    assert not torch.allclose(sampler[1].running_mean, live[1].running_mean)
 
 
 def test_ema_makes_the_export_and_is_checkpointed(tmp_path):
@@ -175,7 +182,7 @@ def test_bf16_training_step_runs_and_keeps_fp32_weights(tmp_path):
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"betas_g": [0.5]}, "betas-g"), ({"ema": 1.5}, "--ema"), ({"lr_decay_epochs": [40, 30]}, "increasing"),
-    ({"precision": "fp16"}, "fp32 or bf16"), ({"noise": "gauss"}, "normal, uniform or uniform01"),
+    ({"precision": "fp16"}, "fp32, bf16 or auto"), ({"noise": "gauss"}, "normal, uniform or uniform01"),
 ])
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(GantoolError, match=message):

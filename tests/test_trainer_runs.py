@@ -49,7 +49,8 @@ def test_the_command_line_overrides_the_config_file(cli, featured_run, tmp_path)
     assert result.code == 0, result.err
     config = tomllib.loads((rerun / "config.toml").read_text())
     assert config["seed"] == 7 and config["max_steps"] == 1
-    assert config["options"]["gen"] == {"latent_dim": 16, "depth": 8, "init": "auto"}, (
+    assert config["options"]["gen"] == {"latent_dim": 16, "depth": 8, "init": "auto", "layout": "standard",
+                                        "bias": "none", "norm_scale": True}, (
         "--set merges into the file's options")
     assert config["ema"] == 0.9 and config["noise"] == "uniform" and config["betas_g"] == [0.4, 0.99]
 

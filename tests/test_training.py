@@ -22,7 +22,8 @@ def test_training_writes_checkpoint_samples_metrics_and_export(trained_run):
     assert state["step"] == 3 and any(name.startswith("opt_d.") for name in tensors)
     _, export_state = load_tensors(trained_run / "generator.safetensors")
     assert export_state["generator"] == "builtins:dcgan"
-    assert export_state["options"] == {"latent_dim": 100, "depth": 8, "init": "auto"}
+    assert export_state["options"] == {"latent_dim": 100, "depth": 8, "init": "auto", "layout": "standard",
+                                       "bias": "none", "norm_scale": True}
 
 
 def test_generate_from_a_run_writes_a_4x4_grid(cli, trained_run, tmp_path):

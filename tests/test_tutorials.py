@@ -1,6 +1,7 @@
 """docs/tutorials.md's five setups set what their tutorials set: each documented line runs for a step or two and
-the run's config.toml, its checkpoint's optimiser state and its parameter counts are compared with the tutorial's
-values, written here; the reference networks are plain torch, built from the tutorials' layer lists."""
+the run's config.toml, its checkpoint's optimiser state and its networks are compared with the tutorial's values,
+written here: the trainable parameter counts of G and D for all five, and for the PyTorch tutorials A and D every
+tensor's shape, in order, against the tutorial's layers built here with torch.nn."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from tests.test_docs_commands import make_fake_data, read_blocks, split_shell
 from tests.test_trainer_options import count_steps, first_batches, make_trainer
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "tutorials.md"
-BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 def documented_lines(setup: str) -> list[list[str]]:
@@ -66,15 +66,32 @@ def optimisers(run: Path) -> tuple[dict, dict, dict]:
     return opt_g["param_groups"][0], opt_d["param_groups"][0], sched_g
 
 
-def parameter_counts(run: Path) -> tuple[int, int]:
-    """Trainable parameters of G and D in the checkpoint (batch-norm statistics are buffers, not parameters)."""
-    tensors, _ = load_tensors(latest_checkpoint(run))
-    return tuple(sum(t.numel() for key, t in tensors.items() if key.startswith(prefix) and not key.endswith(BUFFERS))
-                 for prefix in ("g.", "d."))
-
-
 def count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+    """Trainable parameters, as the tutorials print them (and Keras' model summaries count them)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def run_networks(run: Path) -> tuple[nn.Module, nn.Module]:
+    """The run's G and D: built from the options its config.toml records for the data it trained on, then loaded
+    (strictly: every name and shape must match) from its latest checkpoint."""
+    from gantool.registry import load_registry
+
+    config, registry = config_of(run), load_registry()
+    tensors, state = load_tensors(latest_checkpoint(run))
+    spec = DataSpec.from_dict(state["spec"])
+    networks = []
+    for kind, option_kind, name in (("generator", "gen", config["gen"]),
+                                    ("discriminator", "disc", config.get("disc") or config["gen"])):
+        module = registry.get(kind, name).factory(spec, **config["options"].get(option_kind, {}))
+        prefix = option_kind[0] + "."
+        module.load_state_dict({key[2:]: value for key, value in tensors.items() if key.startswith(prefix)})
+        networks.append(module)
+    return networks[0], networks[1]
+
+
+def shapes(module: nn.Module) -> list[tuple[int, ...]]:
+    """Every tensor of the module (weights, biases, batch-norm statistics), in the order the layers run."""
+    return [tuple(tensor.shape) for tensor in module.state_dict().values()]
 
 
 def same(value, wanted) -> bool:
@@ -122,26 +139,24 @@ def tutorial_a_networks(d: int = 128) -> tuple[nn.Module, nn.Module]:
     return generator, discriminator
 
 
-def conv_biases(module: nn.Module) -> int:
-    return sum(layer.bias.numel() for layer in module.modules() if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d))
-
-
 def test_a_pytorch_dcgan_64(tmp_path, monkeypatch, capsys):
-    run, line, _ = run_setup("a", tmp_path, monkeypatch, capsys, ["--max-steps", "2", "--batch-size", "8", "--quiet"])
+    run, line, printed = run_setup("a", tmp_path, monkeypatch, capsys, ["--max-steps", "1", "--batch-size", "4"])
     assert value_after(line, "--batch-size") == "128"
     assert_settings(config_of(run), {
         "gen": "dcgan", "dataset": "mnist", "loss": "bce", "epochs": 20, "lr_g": 2e-4, "lr_d": 2e-4,
         "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "ema": 0.0, "noise": "normal",
         "log_every": 60000 // 128,  # one row of metrics.jsonl, one point of loss.png per epoch
-        "options": {"data": {"image_size": 64}, "gen": {"latent_dim": 100, "depth": 128, "init": "normal-0.02"},
-                    "disc": {"depth": 128, "init": "normal-0.02"}, "loss": {"d_scale": 0.5}}})
+        "options": {"data": {"image_size": 64},
+                    "gen": {"latent_dim": 100, "depth": 128, "bias": "all", "init": "pytorch", "layout": "standard"},
+                    "disc": {"depth": 128, "bias": "all", "init": "pytorch", "first_norm": False},
+                    "loss": {"d_scale": 0.5}}})
     assert_adam(run, 2e-4, 2e-4, (0.5, 0.999))
     generator, discriminator = tutorial_a_networks()
     assert (count(generator), count(discriminator)) == (12_656_257, 11_033_985)  # the tutorial's own counts
-    # gantool leaves out the convolutions' biases and nothing else: 1,921 fewer in each network
-    assert parameter_counts(run) == (12_654_336, 11_032_064)
-    assert parameter_counts(run) == (count(generator) - conv_biases(generator),
-                                     count(discriminator) - conv_biases(discriminator))
+    ours_g, ours_d = run_networks(run)
+    assert (count(ours_g), count(ours_d)) == (12_656_257, 11_033_985)
+    assert shapes(ours_g) == shapes(generator) and shapes(ours_d) == shapes(discriminator)
+    assert "(12,656,257 params)" in printed and "(11,033,985 params)" in printed, "train's first line"
     assert image_size(run / "grid-10x10.png") == (10 * 66 + 2, 10 * 66 + 2)  # 100 digits of 64x64, 2 px apart
     assert image_size(run / "interpolation.png") == (10 * 66 + 2, 66 + 2)
     assert (run / "loss.png").is_file()
@@ -150,62 +165,100 @@ def test_a_pytorch_dcgan_64(tmp_path, monkeypatch, capsys):
 # -- B: TensorFlow DCGAN on a folder of faces -------------------------------------------------------------------
 def test_b_tensorflow_dcgan_faces(tmp_path, monkeypatch, capsys):
     pytest.importorskip("tensorboard")  # the line asks for --tensorboard (the dev extra installs it)
-    # 24 images a batch from a folder of 16: only drawing with replacement allows that
-    run, line, _ = run_setup("b", tmp_path, monkeypatch, capsys, ["--max-steps", "1", "--batch-size", "24", "--quiet"])
+    # one step on two images: the networks are the tutorial's full-size ones (D alone has 44.7 M parameters)
+    shorten = ["--max-steps", "1", "--batch-size", "2", "--sample-count", "4", "--quiet"]
+    run, line, _ = run_setup("b", tmp_path, monkeypatch, capsys, shorten)
     assert (value_after(line, "--batch-size"), value_after(line, "--max-steps")) == ("64", "20000")
     config = config_of(run)
+    tf_slim = {"layout": "tf-slim", "bias": "unnormalised", "norm_scale": False, "init": "xavier-uniform", "depth": 64}
     assert_settings(config, {
         "gen": "dcgan", "dataset": "image-folder", "noise": "uniform", "loss": "smoothed-bce", "lr_d": 4e-4,
         "lr_g": 1e-4, "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "g_steps": 5, "g_steps_noise": "same",
         "replacement": True, "checkpoint_every": 500, "sample_every": 500, "tensorboard": True, "ema": 0.0,
-        "options": {"data": {"image_size": 64, "channels": 3, "resize": "squash"}, "gen": {"latent_dim": 64}}})
+        "log_every": 1,  # the tutorial writes its four scalars after every step
+        "options": {"data": {"image_size": 64, "channels": 3, "resize": "squash"},
+                    "gen": {"latent_dim": 64, **tf_slim}, "disc": tf_slim}})
     assert 1 - config["options"]["loss"]["smoothing"] == pytest.approx(1 - 0.25 / 2)  # TF's smoothing toward 0.5
     assert_adam(run, 1e-4, 4e-4, (0.5, 0.999))
+    ours_g, ours_d = run_networks(run)
+    assert (count(ours_g), count(ours_d)) == (9_570_307, 44_704_705)  # the TF-slim model's trainable variables
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     events = EventAccumulator(str(run / "tensorboard"))
     events.Reload()
     assert {"loss/d_total", "loss/d_real", "loss/d_fake", "loss/g"} <= set(events.Tags()["scalars"])
-    tensors, _ = load_tensors(run / "generator.safetensors")
-    assert tensors["main.0.weight"].shape[0] == 64, "latent size 64"
+    assert [event.step for event in events.Scalars("loss/g")] == [1], "the first step's scalars, not a later mean"
 
 
 # -- C: Keras MLP GAN ---------------------------------------------------------------------------------------------
-def keras_mlp(sizes: list[int], final: int) -> nn.Module:
-    """Dense layers (with bias), each followed by batch norm (scale and shift trainable), then the output layer."""
+def keras_mlp(sizes: list[int], final: int, *, final_bias: bool, final_norm: bool) -> nn.Module:
+    """The tutorial's Keras Sequential in torch: Dense layers without bias, each followed by batch norm (scale and
+    shift trainable), then the output Dense layer (with a bias only in D, with batch norm after it only in G)."""
     layers: list[nn.Module] = []
     for inputs, units in zip(sizes, sizes[1:], strict=False):
-        layers += [nn.Linear(inputs, units), nn.BatchNorm1d(units)]
-    return nn.Sequential(*layers, nn.Linear(sizes[-1], final))
+        layers += [nn.Linear(inputs, units, bias=False), nn.BatchNorm1d(units)]
+    layers.append(nn.Linear(sizes[-1], final, bias=final_bias))
+    return nn.Sequential(*layers, *([nn.BatchNorm1d(final)] if final_norm else []))
 
 
 def test_c_keras_mlp_gan(tmp_path, monkeypatch, capsys):
-    run, line, _ = run_setup("c", tmp_path, monkeypatch, capsys, ["--max-steps", "2", "--batch-size", "8", "--quiet"])
+    run, line, _ = run_setup("c", tmp_path, monkeypatch, capsys, ["--max-steps", "1", "--batch-size", "8", "--quiet"])
     assert value_after(line, "--batch-size") == "256"
     assert_settings(config_of(run), {
         "gen": "mlp", "dataset": "mnist", "loss": "bce", "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": [0.9, 0.999],
         "betas_d": [0.9, 0.999], "epochs": 100, "ema": 0.0, "sample_every": 10 * (60000 // 256), "sample_count": 16,
-        "options": {"gen": {"latent_dim": 100, "hidden1": 256, "hidden2": 512, "slope": 0.3},
-                    "disc": {"hidden1": 512, "hidden2": 256, "batch_norm": True, "slope": 0.3}}})
+        "update": "simultaneous",  # both losses from one forward pass, both gradients applied together
+        "options": {"gen": {"latent_dim": 100, "hidden1": 256, "hidden2": 512, "slope": 0.3, "hidden_bias": False,
+                            "output_bias": False, "output_norm": True, "init": "xavier-uniform"},
+                    "disc": {"hidden1": 512, "hidden2": 256, "batch_norm": True, "slope": 0.3, "hidden_bias": False,
+                             "output_bias": True, "init": "xavier-uniform"}}})
     assert_adam(run, 1e-4, 1e-4, (0.9, 0.999))
-    expected = (count(keras_mlp([100, 256, 512], 784)), count(keras_mlp([784, 512, 256], 1)))
-    assert expected == (561_168, 535_041) and parameter_counts(run) == expected
+    generator = keras_mlp([100, 256, 512], 784, final_bias=False, final_norm=True)
+    discriminator = keras_mlp([784, 512, 256], 1, final_bias=True, final_norm=False)
+    assert (count(generator), count(discriminator)) == (561_184, 534_273)  # the Keras model's trainable counts
+    ours_g, ours_d = run_networks(run)
+    assert (count(ours_g), count(ours_d)) == (561_184, 534_273)
+    assert shapes(ours_g) == shapes(generator) and shapes(ours_d) == shapes(discriminator)
     assert image_size(run / "grid-4x4.png") == (4 * 30 + 2, 4 * 30 + 2)
-    assert image_size(run / "samples" / "step-0000002.png") == (4 * 30 + 2, 4 * 30 + 2), "16 fixed samples"
+    assert image_size(run / "samples" / "step-0000001.png") == (4 * 30 + 2, 4 * 30 + 2), "16 fixed samples"
 
 
 # -- D: PyTorch DCGAN-28, merged splits, early stopping ------------------------------------------------------------
+def tutorial_d_networks() -> tuple[nn.Module, nn.Module]:
+    """The tutorial's DCGAN-28 as written there: no biases; G from 4x4 with a last padding of 3, D with batch norm
+    after each strided convolution (the first too), a 3x3 third one and a 4x4 logit convolution."""
+    generator = nn.Sequential(
+        nn.ConvTranspose2d(100, 256, 4, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
+        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+        nn.ConvTranspose2d(64, 1, 4, 2, 3, bias=False), nn.Tanh())
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(128, 256, 3, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(256, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+    return generator, discriminator
+
+
 def test_d_dcgan_28_with_early_stopping(tmp_path, monkeypatch, capsys):
-    # the fake data holds 64 training and 16 test digits: merged, a batch of 40 makes a two-step epoch, whose end
+    # the fake data holds 64 training and 16 test digits: merged, a batch of 80 makes a one-step epoch, whose end
     # writes the best G and D
-    run, line, _ = run_setup("d", tmp_path, monkeypatch, capsys, ["--max-steps", "2", "--batch-size", "40", "--quiet"])
+    run, line, _ = run_setup("d", tmp_path, monkeypatch, capsys, ["--max-steps", "1", "--batch-size", "80", "--quiet"])
     assert value_after(line, "--batch-size") == "128"
     assert_settings(config_of(run), {
         "gen": "dcgan", "dataset": "mnist", "seed": 0, "lr_g": 1e-3, "lr_d": 1e-3, "betas_g": [0.9, 0.999],
-        "betas_d": [0.9, 0.999], "epochs": 1000, "patience": 100, "ema": 0.0, "options": {"data": {"split": "all"}}})
+        "betas_d": [0.9, 0.999], "epochs": 1000, "patience": 100, "ema": 0.0,
+        "options": {"data": {"split": "all"}, "gen": {"layout": "from-4x4", "bias": "none", "init": "pytorch"},
+                    "disc": {"layout": "from-4x4", "first_norm": True, "bias": "none", "init": "pytorch"}}})
     assert_adam(run, 1e-3, 1e-3, (0.9, 0.999))
+    generator, discriminator = tutorial_d_networks()
+    assert (count(generator), count(discriminator)) == (1_066_880, 432_000)  # the tutorial's own counts
+    ours_g, ours_d = run_networks(run)
+    assert (count(ours_g), count(ours_d)) == (1_066_880, 432_000)
+    assert shapes(ours_g) == shapes(generator) and shapes(ours_d) == shapes(discriminator)
+    assert ours_g(torch.zeros(2, 100)).shape == (2, 1, 28, 28) and ours_d(torch.zeros(2, 1, 28, 28)).shape == (2,)
     _, state = load_tensors(latest_checkpoint(run))
-    assert (state["step"], state["epoch"]) == (2, 1), "80 digits (train and test) make one epoch of two batches"
+    assert (state["step"], state["epoch"]) == (1, 1), "80 digits (train and test) make one epoch of one batch"
     assert state["patience"]["patience"] == 100 and state["patience"]["name"] == "g_loss"
     best, _ = load_tensors(run / "checkpoints" / "best.safetensors")
     assert any(key.startswith("g.") for key in best) and any(key.startswith("d.") for key in best)
@@ -237,7 +290,7 @@ class TutorialCGANDiscriminator(nn.Module):
 
 
 def test_e_mlp_cgan_with_step_decay(tmp_path, monkeypatch, capsys):
-    run, line, _ = run_setup("e", tmp_path, monkeypatch, capsys, ["--max-steps", "2", "--batch-size", "8", "--quiet"])
+    run, line, _ = run_setup("e", tmp_path, monkeypatch, capsys, ["--max-steps", "1", "--batch-size", "8", "--quiet"])
     assert value_after(line, "--batch-size") == "128"
     assert_settings(config_of(run), {
         "gen": "cgan", "dataset": "mnist", "noise": "uniform01", "loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4,
@@ -251,9 +304,9 @@ def test_e_mlp_cgan_with_step_decay(tmp_path, monkeypatch, capsys):
     _, _, schedule = optimisers(run)
     assert dict(schedule["milestones"]) == {29: 1, 39: 1} and schedule["gamma"] == pytest.approx(0.1)
     expected = (count(TutorialCGANGenerator()), count(TutorialCGANDiscriminator()))
-    assert expected == (1_624_336, 1_997_313) and parameter_counts(run) == expected
+    assert expected == (1_624_336, 1_997_313) and tuple(map(count, run_networks(run))) == expected
     assert image_size(run / "per-class.png") == (10 * 30 + 2, 10 * 30 + 2)
-    assert image_size(run / "samples" / "step-0000002.png") == (10 * 30 + 2, 10 * 30 + 2)
+    assert image_size(run / "samples" / "step-0000001.png") == (10 * 30 + 2, 10 * 30 + 2)
     assert (run / "loss.png").is_file() and (run / "samples.gif").is_file()
 
 

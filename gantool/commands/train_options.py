@@ -40,11 +40,12 @@ INVOCATION = {
 PANELS = {
     "Parts": ("gen", "disc", "loss", "dataset", "unconditional", "augment", "set_", "noise"),
     "Schedule": ("epochs", "max_steps", "batch_size", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "g_steps",
-                 "g_steps_noise", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience", "seed"),
+                 "g_steps_noise", "update", "replacement", "lr_decay_epochs", "lr_decay_factor", "ema", "patience",
+                 "seed"),
     "Output": ("out", "resume", "sample_every", "sample_count", "checkpoint_every", "log_every", "keep", "track",
                "tensorboard", "quiet"),
     "Evaluation": ("eval_every", "eval_num"),
-    "Runtime": ("device", "precision", "nproc", "threads"),
+    "Runtime": ("device", "precision", "channels_last", "compile", "nproc", "threads"),
 }
 PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
 ORDER = list(PANEL_OF)

@@ -30,6 +30,7 @@ TRAINING_ROWS = (
     "betas_d",
     "d_steps",
     "g_steps",
+    "update",
     "ema",
     "noise",
     "precision",

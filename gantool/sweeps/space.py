@@ -15,7 +15,7 @@ from gantool.config import AUTO_GENERATOR, TrainConfig, flag, read_config_file
 from gantool.errors import GantoolError, did_you_mean, first_line, one_of
 from gantool.kinds import BY_PREFIX
 from gantool.options import resolve_options
-from gantool.recipes import recipe_for
+from gantool.recipes import RECIPES
 from gantool.registry import Registry
 
 SECTIONS = ("train", "space", "objective", "sampler", "pruner")
@@ -225,9 +225,9 @@ def _part_names(space: Space, prefix: str) -> list[str]:
     names = _given_names(space, prefix)
     auto = AUTO_GENERATOR in _given_names(space, "gen")
     if prefix in ("gen", "disc") and AUTO_GENERATOR in names:
-        names = [name for name in names if name != AUTO_GENERATOR] + [recipe_for(1).gen, recipe_for(0).gen]
+        names = [name for name in names if name != AUTO_GENERATOR] + [recipe.gen for recipe in RECIPES]
     elif auto and prefix in RECIPE_PART and not _is_set(space, prefix):
-        names += [getattr(recipe_for(labels), RECIPE_PART[prefix]) for labels in (1, 0)]
+        names += [getattr(recipe, RECIPE_PART[prefix]) for recipe in RECIPES]
     return [name for name in dict.fromkeys(names) if name]
 
 

@@ -1,5 +1,5 @@
 """Where a run computes and in which precision: the device (picked once per run), and fp32 or bf16 autocast
-where the hardware computes bf16 natively."""
+where the hardware computes bf16 natively; `auto` picks between them."""
 
 from __future__ import annotations
 
@@ -45,9 +45,16 @@ def bf16_supported(device: torch.device) -> bool:
     return any(flag in cpu_flags() for flag in BF16_CPU_FLAGS)
 
 
+def resolve_precision(precision: str) -> str:
+    """What `--precision auto` trains in: fp32 everywhere for now. bf16 becomes auto's choice only on a kind of
+    device where it was measured faster and its samples as good as fp32's (docs/benchmarks.md): on the AMD EPYC
+    (avx512_bf16, no AMX) bf16 steps were slower than fp32, and neither AMX CPUs nor GPUs have been measured."""
+    return "fp32" if precision == "auto" else precision
+
+
 def autocast_for(precision: str, device: torch.device) -> Callable[[], AbstractContextManager]:
     """A factory of the context the forward passes run in; refuses bf16 where it would be slow or wrong."""
-    if precision == "fp32":
+    if resolve_precision(precision) == "fp32":
         return contextlib.nullcontext
     if not bf16_supported(device):
         where = "this GPU" if device.type == "cuda" else "this CPU (no avx512_bf16 or amx_bf16 flag)"

@@ -28,8 +28,14 @@ class EMA:
     def __init__(self, generator: nn.Module, decay: float, draw: DrawBatch) -> None:
         self.decay, self.draw, self.updates = decay, draw, 0
         self.model = copy.deepcopy(generator).requires_grad_(False)
-        self._pairs = [(e, p) for e, p in zip(self.model.parameters(), generator.parameters(), strict=True)
-                       if p.is_floating_point()]
+        self._floating = [p.is_floating_point() for p in generator.parameters()]
+        self._averaged = [e for e, floating in zip(self.model.parameters(), self._floating, strict=True) if floating]
+        # Batch norm's running statistics are measured afresh before any use (sampling_model), so only the
+        # other buffers (rare: a spectral norm's vectors, say) are copied after every update.
+        measured = {id(b) for m in self.model.modules() if is_recalibrated(m) for b in m.buffers(recurse=False)}
+        buffers = list(self.model.buffers())
+        self._copied = [i for i, b in enumerate(buffers) if id(b) not in measured]
+        self._buffers = [buffers[i] for i in self._copied]
         self._calibrated_at: int | None = None
 
     def current_decay(self) -> float:
@@ -38,12 +44,13 @@ class EMA:
 
     @torch.no_grad()
     def update(self, generator: nn.Module) -> None:
-        """ema = decay * ema + (1 - decay) * live for parameters; buffers copied until recalibrated."""
-        if self._pairs:
-            averaged, live = zip(*self._pairs, strict=True)
-            torch._foreach_lerp_(list(averaged), list(live), 1.0 - self.current_decay())
-        for mine, theirs in zip(self.model.buffers(), generator.buffers(), strict=True):
-            mine.copy_(theirs)
+        """ema = decay * ema + (1 - decay) * live for parameters; buffers other than batch norm's copied."""
+        if self._averaged:
+            live = [p for p, floating in zip(generator.parameters(), self._floating, strict=True) if floating]
+            torch._foreach_lerp_(self._averaged, live, 1.0 - self.current_decay())
+        if self._copied:
+            buffers = list(generator.buffers())
+            torch._foreach_copy_(self._buffers, [buffers[i] for i in self._copied])
         self.updates += 1
         self._calibrated_at = None
 
@@ -60,7 +67,7 @@ def recalibrate_batch_norm(model: nn.Module, draw: DrawBatch, batches: int = CAL
                            batch_size: int = CALIBRATION_BATCH_SIZE) -> None:
     """Replace every batch-norm layer's running mean and variance by their average over `batches` fixed noise
     batches passed through `model` itself; a model without batch norm is left untouched."""
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    norms = [m for m in model.modules() if is_recalibrated(m)]
     if not norms:
         return
     momenta = [norm.momentum for norm in norms]
@@ -77,3 +84,8 @@ def recalibrate_batch_norm(model: nn.Module, draw: DrawBatch, batches: int = CAL
         for norm, momentum in zip(norms, momenta, strict=True):
             norm.momentum = momentum
         model.train(was_training)
+
+
+def is_recalibrated(module: nn.Module) -> bool:
+    """Whether recalibrate_batch_norm measures this module's buffers (a batch norm with running statistics)."""
+    return isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import torch
 
@@ -30,3 +31,18 @@ class StepMeter:
         self.totals.zero_()
         self.steps, self.images, self.started = 0, 0, time.perf_counter()
         return values
+
+
+@torch.no_grad()
+def step_readings(d_total: torch.Tensor, d_parts: Mapping[str, torch.Tensor], g_loss: torch.Tensor,
+                  real_logits: torch.Tensor, fake_logits: torch.Tensor, *, as_probabilities: bool) -> torch.Tensor:
+    """One step's METRIC_NAMES as a detached tensor, left on the device; D(x) and D(G(z)) are sigmoids of D's
+    outputs when they are logits (`as_probabilities`), raw mean scores otherwise."""
+    zero = torch.zeros((), device=d_total.device)
+    real_out, fake_out = real_logits.detach(), fake_logits.detach()
+    if as_probabilities:
+        real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
+    return torch.stack([
+        d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
+        g_loss.detach().float(), real_out.mean(), fake_out.mean(),
+    ])

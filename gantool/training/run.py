@@ -96,7 +96,7 @@ def run_training(
     """Check what can fail early, then train in every process of the (possibly one-process) group.
 
     A stop signal ends it with TrainingInterrupted once the step's checkpoint is saved."""
-    from gantool.training.devices import autocast_for, pick_device
+    from gantool.training.devices import autocast_for, pick_device, resolve_precision
     from gantool.training.distributed import process_group
 
     checkpoint = None
@@ -107,6 +107,7 @@ def run_training(
         raise GantoolError("--out is empty or the current directory; a run needs a folder of its own: give one, "
                            "e.g. --out runs/NAME")
     device = pick_device(config.device)
+    config.precision = resolve_precision(config.precision)  # config.toml records the precision used
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     with process_group(device) as cluster, ExitStack() as held:
         return _train_in(

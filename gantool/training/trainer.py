@@ -21,17 +21,19 @@ from gantool.storage.run_log import RunLog
 from gantool.storage.rundir import BEST_CHECKPOINT, BEST_EXPORT, CHECKPOINTS, RunDir
 from gantool.storage.trackers import Trackers
 from gantool.training import checkpoint_state
+from gantool.training.acceleration import Compilation, place
 from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
 from gantool.training.distributed import Cluster, reduce_meter, replicate
 from gantool.training.ema import EMA
 from gantool.training.health import HealthMonitor
-from gantool.training.meter import StepMeter
+from gantool.training.meter import StepMeter, step_readings
 from gantool.training.noise import draw_labelled
 from gantool.training.progress import TrainingDisplay
 from gantool.training.sample_grid import FixedSamples
 from gantool.training.schedules import step_decay
 from gantool.training.signals import StopRequest, TrainingStopped, any_rank
+from gantool.training.simultaneous import simultaneous_step
 from gantool.training.stopping import Patience
 
 if TYPE_CHECKING:
@@ -59,8 +61,7 @@ class Trainer:
         self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
-        self.G = parts.generator.to(self.device)
-        self.D = parts.discriminator.to(self.device)
+        self.G, self.D = place(parts.generator, parts.discriminator, self.device, channels_last=config.channels_last)
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.relativistic = needs_real_logits(self.loss)
@@ -68,8 +69,8 @@ class Trainer:
         self.spec = parts.data.spec
         self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
         self.autocast = autocast_for(config.precision, self.device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g))
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d))
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), foreach=True)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), foreach=True)
         self.sched_g = step_decay(self.opt_g, config.lr_decay_epochs, config.lr_decay_factor)
         self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
@@ -90,6 +91,7 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self.samples = FixedSamples(config.noise, self.G.latent_dim, self.num_classes, config.sample_count,
                                     config.seed + 3, self.device)
+        self.compiled = Compilation(self.G, self.D, self.device) if config.compile else None
 
     @property
     def finished(self) -> bool:
@@ -112,7 +114,8 @@ class Trainer:
             while self.step < self.total_steps and not self.stopped_early:
                 epoch = self.epoch
                 for real, labels in self.source.batches(self.epoch, self.position):
-                    values = self.train_step(real, labels)
+                    values = (self.train_step(real, labels) if self.compiled is None
+                              else self.compiled.timed(self.train_step, real, labels, display=display))
                     meter.add(values, len(real))
                     epoch_meter.add(values, len(real))
                     self.step += 1
@@ -201,13 +204,16 @@ class Trainer:
         return values["g_loss"]
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """One D update, and --g-steps G updates on every --d-steps-th call; returns detached metrics (no sync).
+        """One D update, and --g-steps G updates on every --d-steps-th call (with --update simultaneous, D's and
+        G's updates on that call come from one forward pass); returns detached metrics (no sync).
 
         With --augment, D only ever sees augmented images, real and fake alike, in both steps.
         """
         batch = len(real)
         real_labels = labels if self.num_classes else None
         g_turn = (self.step + 1) % self.config.d_steps == 0
+        if g_turn and self.config.update == "simultaneous":
+            return simultaneous_step(self, real, labels)
         z, fake_labels = self._noise_batch(batch)
         with self.autocast():
             with torch.set_grad_enabled(g_turn):  # G's graph is kept only when the G step reuses this batch
@@ -216,13 +222,7 @@ class Trainer:
             real_logits = self.D(real, real_labels).float()
             fake_logits = self.D(fake.detach(), fake_labels).float()
         d_parts = self.loss.discriminator_loss(real_logits, fake_logits)
-        d_total = d_parts["loss"]
-        penalty = getattr(self.loss, "penalty", None)
-        if penalty is not None and self.step % getattr(self.loss, "penalty_every", 1) == 0:
-            by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
-            extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)  # D's loss, fp32
-            if extra is not None:
-                d_total = d_total + extra
+        d_total = self.penalised(d_parts["loss"], real, fake, real_labels, fake_labels)
         self.opt_d.zero_grad(set_to_none=True)
         d_total.backward()
         self.opt_d.step()
@@ -237,15 +237,19 @@ class Trainer:
             with torch.no_grad():
                 g_loss = generator_loss_of(self.loss, fake_logits.detach(), real_logits.detach())
 
-        with torch.no_grad():
-            zero = torch.zeros((), device=self.device)
-            real_out, fake_out = real_logits.detach(), fake_logits.detach()
-            if self.outputs_are_logits:  # D(x) as D's probability that x is real; raw scores are shown as they are
-                real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
-            return torch.stack([
-                d_total.detach(), d_parts.get("real", zero).detach(), d_parts.get("fake", zero).detach(),
-                g_loss.detach().float(), real_out.mean(), fake_out.mean(),
-            ])
+        return step_readings(d_total, d_parts, g_loss, real_logits, fake_logits,
+                             as_probabilities=self.outputs_are_logits)
+
+    def penalised(self, d_loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_labels: torch.Tensor | None,
+                  fake_labels: torch.Tensor | None) -> torch.Tensor:
+        """D's loss plus the loss's penalty (read at each step: it may be replaced after the trainer is built), on the
+        steps it applies to, computed in fp32 for D's loss only."""
+        penalty = getattr(self.loss, "penalty", None)
+        if penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
+            return d_loss
+        by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
+        extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
+        return d_loss if extra is None else d_loss + extra
 
     def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
                         real: torch.Tensor, real_labels: torch.Tensor | None) -> torch.Tensor:

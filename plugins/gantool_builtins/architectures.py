@@ -18,9 +18,23 @@ MLPHidden1 = Annotated[int, Option("body=mlp: units of the first hidden layer", 
 SpectralNorm = Annotated[bool, Option("spectrally normalise every layer (Miyato et al., 2018) instead of batch norm; "
                                       "pairs well with --loss hinge")]
 MLPHidden2 = Annotated[int, Option("body=mlp: units of the second hidden layer", min=1, max=65536)]
-Init = Annotated[Literal["auto", "normal-0.02", "pytorch"], Option(
+Init = Annotated[Literal["auto", "normal-0.02", "pytorch", "xavier-uniform"], Option(
     "weight init: normal-0.02 (conv and linear weights N(0, 0.02), norm scales N(1, 0.02), biases 0, as DCGAN); "
-    "pytorch (torch's layer defaults); auto: normal-0.02 for DCGAN-shaped layers, pytorch for fully connected ones")]
+    "pytorch (torch's layer defaults); xavier-uniform (Glorot uniform weights, biases 0, norm scales 1: Keras' and "
+    "TF-slim's defaults); auto: normal-0.02 for DCGAN-shaped layers, pytorch for fully connected ones")]
+Layout = Annotated[Literal["standard", "from-4x4", "tf-slim"], Option(
+    "standard: Radford et al.'s (4x4 kernels; 28x28 from a 7x7 start); from-4x4: 28x28 from 4x4 too, G's last layer "
+    "cropping 32 to 28 (padding 3), D reaching 4x4 with a 3x3 conv before a 4x4 logit (PyTorch DCGAN-28 tutorials; "
+    "as standard at other sizes); tf-slim: TF-slim's dcgan.py, powers of two only (G: 1x1 to 4x4 with depth*2^stages "
+    "maps, then depth*2*k maps for k down to 1, a linear transposed conv to depth maps, a 1x1 conv to the image; D: "
+    "one stride-2 conv per halving down to 1x1, then a 1x1 logit)")]
+ConvBias = Annotated[Literal["none", "all", "unnormalised"], Option(
+    "convolution biases: none; all (PyTorch tutorials' layers); unnormalised: only where no batch norm follows "
+    "(TF-slim's rule, as batch norm cancels a bias)")]
+NormScale = Annotated[bool, Option("batch norm learns a scale as well as a shift; false learns only the shift "
+                                   "(TF-slim's default)")]
+HiddenBias = Annotated[bool, Option("bias on the hidden linear layers (Keras tutorials often set use_bias=False)")]
+OutputBias = Annotated[bool, Option("bias on the output linear layer")]
 Slope = Annotated[float, Option("negative slope of the LeakyReLU activations; 0 is ReLU (Keras' default is 0.3)",
                                 min=0.0, max=1.0)]
 BatchNorm = Annotated[bool, Option("batch norm after each hidden linear layer (before the activation)")]
@@ -40,11 +54,15 @@ def dcgan_generator(
     latent_dim: LatentDim = 100,
     depth: Annotated[int, Option("channels of the last hidden layer; doubled at each coarser one", min=1)] = 64,
     init: Init = "auto",
+    layout: Layout = "standard",
+    bias: ConvBias = "none",
+    norm_scale: NormScale = True,
 ):
     """DCGAN generator (Radford et al., 2016): transposed convolutions up from 4x4 (7x7 for 28x28)."""
     from gantool_builtins.nets.dcgan import DCGANGenerator
 
-    return DCGANGenerator(spec, latent_dim=latent_dim, depth=depth, init=_scheme(init, "normal-0.02"))
+    return DCGANGenerator(spec, latent_dim=latent_dim, depth=depth, init=_scheme(init, "normal-0.02"), layout=layout,
+                          bias=bias, norm_scale=norm_scale)
 
 
 def dcgan_discriminator(
@@ -53,30 +71,41 @@ def dcgan_discriminator(
     depth: Annotated[int, Option("channels of the first layer; doubled at each coarser one", min=1)] = 64,
     spectral_norm: SpectralNorm = False,
     init: Init = "auto",
+    layout: Layout = "standard",
+    bias: ConvBias = "none",
+    norm_scale: NormScale = True,
+    first_norm: Annotated[bool, Option("batch norm after the first convolution too (unless spectral_norm)")] = False,
 ):
     """DCGAN discriminator: strided convolutions down, batch norm, LeakyReLU(0.2), one logit out."""
     from gantool_builtins.nets.dcgan import DCGANDiscriminator
 
-    return DCGANDiscriminator(spec, depth=depth, spectral_norm=spectral_norm, init=_scheme(init, "normal-0.02"))
+    return DCGANDiscriminator(spec, depth=depth, spectral_norm=spectral_norm, init=_scheme(init, "normal-0.02"),
+                              layout=layout, bias=bias, norm_scale=norm_scale, first_norm=first_norm)
 
 
 def mlp_generator(spec: DataSpec, *, latent_dim: LatentDim = 100, hidden1: Hidden1 = 256, hidden2: Hidden2 = 512,
-                  slope: Slope = 0.2, init: Init = "auto"):
+                  slope: Slope = 0.2, init: Init = "auto", hidden_bias: HiddenBias = True,
+                  output_bias: OutputBias = True,
+                  output_norm: Annotated[bool, Option(
+                      "batch norm after the output tanh (a Keras tutorial's layout); images then leave [-1, 1] "
+                      "and are clipped where they are saved")] = False):
     """Fully connected generator: two hidden layers with batch norm and LeakyReLU, tanh out; any image size."""
     from gantool_builtins.nets.mlp import MLPGenerator
 
     return MLPGenerator(spec, latent_dim=latent_dim, hidden=(hidden1, hidden2), slope=slope,
-                        init=_scheme(init, "pytorch"))
+                        init=_scheme(init, "pytorch"), hidden_bias=hidden_bias, output_bias=output_bias,
+                        output_norm=output_norm)
 
 
 def mlp_discriminator(spec: DataSpec, *, hidden1: Hidden1 = 512, hidden2: Hidden2 = 256,
                       spectral_norm: SpectralNorm = False, batch_norm: BatchNorm = False, slope: Slope = 0.2,
-                      init: Init = "auto"):
+                      init: Init = "auto", hidden_bias: HiddenBias = True, output_bias: OutputBias = True):
     """Fully connected discriminator on the flattened image: two hidden layers with LeakyReLU, one logit."""
     from gantool_builtins.nets.mlp import MLPDiscriminator
 
     return MLPDiscriminator(spec, hidden=(hidden1, hidden2), spectral_norm=spectral_norm, slope=slope,
-                            batch_norm=batch_norm, init=_scheme(init, "pytorch"))
+                            batch_norm=batch_norm, init=_scheme(init, "pytorch"), hidden_bias=hidden_bias,
+                            output_bias=output_bias)
 
 
 def _scheme(init: str, auto: str) -> str:

@@ -40,7 +40,7 @@ def _pick(seed: int, image: int, channel: int, count: int) -> int:
     return int.from_bytes(digest, "little") % count
 
 
-def load_stacked_mnist(*, size: int = 25000, seed: int = 0, split: str = "train") -> StackedBundle:
+def load_stacked_mnist(*, size: int = 10000, seed: int = 0, split: str = "train") -> StackedBundle:
     """`size` stacked images (uint8, N x 3 x 28 x 28) from one part of mnist5k; mode i % 1000 for image i, so
     every mode appears size // 1000 or one more times."""
     if split not in SPLITS:
