@@ -47,6 +47,12 @@ def run_subprocess(*args: str, cwd: Path | None = None, env: dict[str, str] | No
                           text=True, timeout=timeout)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Learned features are cached under $GANTOOL_CACHE: tests keep theirs in a temporary folder, never the user's."""
+    monkeypatch.setenv("GANTOOL_CACHE", str(tmp_path_factory.getbasetemp() / "gantool-cache"))
+
+
 @pytest.fixture
 def cli(capsys):
     def invoke(*args: str, extra_plugins=()) -> Result:

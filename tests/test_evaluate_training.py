@@ -34,12 +34,3 @@ def test_patience_follows_the_distance_and_keeps_the_best(cli, tmp_path):
         assert len(distances) == stale[0] + 1
     else:
         assert len(distances) == 8
-
-
-def test_no_extractor_for_the_data_fails_before_any_file(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
-    run = tmp_path / "run"
-    result = cli("train", "--out", str(run), "--max-steps", "2", "--eval-every", "1", "--set", "data.image_size=16",
-                 *SMALL)
-    assert result.code == 2 and "--inception-weights" in result.err
-    assert not run.exists()

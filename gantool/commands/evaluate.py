@@ -13,6 +13,7 @@ from gantool.arguments import EVALUATE_NUM, NEIGHBOURS
 from gantool.commands.common import DataSetOption, DeviceOption
 from gantool.completion import choices, part_names
 from gantool.config import check_seed
+from gantool.evaluation.learned_settings import EPOCHS, WIDTH, ContrastiveSettings
 from gantool.registry import Registry
 
 MEASURES = {"frechet_distance": "Fréchet distance (lower is better)", "kid": "KID ± spread (lower is better)",
@@ -36,8 +37,9 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
             help="Feature extractor: auto (the digit classifier for 1x28x28, on each channel for 3x28x28 Stacked "
-            "MNIST; else Inception-v3), digits or inception.",
-            autocompletion=choices("auto", "digits", "inception"))] = "auto",
+            "MNIST; else Inception-v3 if its weights are at hand, else learned), digits, inception, or learned (a "
+            "small network trained on the real images themselves, cached).",
+            autocompletion=choices("auto", "digits", "inception", "learned"))] = "auto",
         inception_weights: Annotated[Path | None, typer.Option(
             help="torchvision Inception-v3 weights as .safetensors (never downloaded; default: torch's hub cache)."
         )] = None,
@@ -51,6 +53,13 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         untrained: Annotated[bool, typer.Option(
             "--untrained", help="Measure a freshly initialised generator with the same architecture and options "
             "instead: the starting point, for scale.")] = False,
+        learned_seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--learned-seed"),
+                                                  help="Seed of the learned features' training.")] = 0,
+        learned_epochs: Annotated[int, typer.Option(min=EPOCHS.low, max=EPOCHS.high, help=(
+            "Epochs of the learned features' training."))] = ContrastiveSettings.epochs,
+        learned_width: Annotated[int, typer.Option(min=WIDTH.low, max=WIDTH.high, help=(
+            "Width of the learned features' network: the features have 8 x width dimensions."))
+                         ] = ContrastiveSettings.width,
         json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
         device: DeviceOption = "auto",
     ) -> None:
@@ -63,7 +72,8 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
         result = measure(registry(), source, num=num, seed=seed, extractor=extractor,
                          inception_weights=inception_weights, dataset=dataset,
                          options=parse_set_arguments(set_ or []), neighbours=neighbours, untrained=untrained,
-                         device=device)
+                         device=device,
+                         learned={"seed": learned_seed, "epochs": learned_epochs, "width": learned_width})
         if json_:
             print(json.dumps(result, indent=2))
         else:
@@ -111,6 +121,9 @@ def show(result: dict[str, Any]) -> None:
         f"(sha256 {protocol['extractor_sha256'][:12]}…, {protocol['feature_dim']}-d features); KID over "
         f"{protocol['kid_subsets']} subsets of {protocol['kid_subset_size']}, precision/recall with k = "
         f"{protocol['neighbours']}\nreference: {protocol['reference']}\nfloor: {protocol.get('floor', '-')}"
+        + (f"\nfeature space: learned from {protocol['extractor_trained_on']}, fingerprint "
+           f"{protocol['fingerprint'][:16]}… (numbers compare only within one fingerprint, never with published FID)"
+           if protocol.get("feature_space") == "learned" else "")
         + (f"\nmodes: {protocol['modes']}" if "modes" in protocol else "")
         + (f"\nnote: {protocol['note']}" if "note" in protocol else "")), markup=False, highlight=False)
     table = Table()

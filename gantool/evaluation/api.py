@@ -17,7 +17,7 @@ from gantool.arguments import EVALUATE_NUM, NEIGHBOURS
 from gantool.errors import GantoolError
 from gantool.registry import Registry
 
-EXTRACTORS = ("auto", "digits", "inception")
+EXTRACTORS = ("auto", "digits", "inception", "learned")
 DEFAULT_SAMPLES = 2000
 """Samples measured when --num is not given, except for Stacked MNIST (the literature's 26,000, see modes.py)."""
 
@@ -25,7 +25,7 @@ DEFAULT_SAMPLES = 2000
 @dataclass(frozen=True)
 class Measurement:
     """How to measure, whatever is measured: sample count (None: the default for what is measured) and seed,
-    feature extractor, k of k-NN, device."""
+    feature extractor (with the settings of learned features), k of k-NN, device."""
 
     num: int | None
     seed: int
@@ -33,6 +33,7 @@ class Measurement:
     inception_weights: Path | None
     neighbours: int
     device: Any
+    learned: Any = None
 
 
 def evaluate(
@@ -47,13 +48,14 @@ def evaluate(
     neighbours: int = 3,
     untrained: bool = False,
     device: str = "cpu",
+    learned: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fréchet distance, KID, precision and recall (and classifier scores for digits) of `source`, each beside the
     real floor, with the protocol they were measured under: the numbers of `gantool evaluate --json`.
 
     `num` defaults to 2,000 samples, or 26,000 for Stacked MNIST (3x28x28 digits, whose modes and KL divergence are
     reported too). `dataset` and `data_options` choose the real images for a folder or an array; a run uses its
-    own."""
+    own. `learned` sets the learned features' seed, epochs and width (--learned-seed, ...)."""
     from gantool.registry import load_registry
 
     return measure(
@@ -68,6 +70,7 @@ def evaluate(
         neighbours=neighbours,
         untrained=arguments.flag(untrained, "untrained"),
         device=arguments.device(device),
+        learned=arguments.table(learned, "learned"),
     )
 
 
@@ -84,8 +87,10 @@ def measure(
     neighbours: int,
     untrained: bool,
     device: str,
+    learned: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Check the request, then measure a run or a set of images (the command and `evaluate` share this)."""
+    from gantool.evaluation.learned_settings import settings_from
     from gantool.storage.export_folder import is_export_folder
     from gantool.storage.rundir import RunDir
     from gantool.training.devices import pick_device
@@ -98,7 +103,7 @@ def measure(
         from gantool.evaluation.inception import find_weights
 
         find_weights(inception_weights)  # refuse pickles and missing files before any work
-    how = Measurement(num, seed, extractor, inception_weights, neighbours, pick_device(device))
+    how = Measurement(num, seed, extractor, inception_weights, neighbours, pick_device(device), settings_from(learned))
     run = RunDir(source)
     generator = run.is_run or run.finished or is_export_folder(source)
     if source.suffix.lower() == ".npy" or (source.is_dir() and not generator):
@@ -159,6 +164,7 @@ def measure_run(registry: Registry, source: Path, how: Measurement, *, untrained
         inception_weights=how.inception_weights,
         device=loaded.device,
         neighbours=how.neighbours,
+        learned=how.learned,
     )
     result = {
         "source": str(source),
@@ -209,5 +215,6 @@ def measure_images(registry: Registry, source: Path, how: Measurement, *, datase
         device=how.device,
         neighbours=how.neighbours,
         shape=tuple(images.shape[1:]),
+        learned=how.learned,
     )
     return {"source": str(source), "kind": kind, "found": found, **evaluator.measure_images(images, seed=how.seed)}

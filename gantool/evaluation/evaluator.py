@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -27,7 +27,11 @@ from gantool.interfaces import DataSpec
 from gantool.registry import Registry
 from gantool.training.noise import draw_noise
 
-ExtractorChoice = Literal["auto", "digits", "inception"]
+if TYPE_CHECKING:
+    from gantool.evaluation.learned_settings import ContrastiveSettings
+
+ExtractorChoice = Literal["auto", "digits", "inception", "learned"]
+Extractor = Literal["digits", "inception", "learned"]
 Extract = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
 DIGIT_SHAPE = (1, 28, 28)
 BATCH = 250
@@ -144,28 +148,38 @@ class Evaluator:
                 f"{self.reference.description}", "extractor": self.name, "extractor_sha256": self.sha256,
                 "image_size": list(self.image_size), "feature_dim": int(len(self.reference_stats[0])),
                 "kid_subsets": KID_SUBSETS, "kid_subset_size": subset_size(num, len(self.reference.images)),
-                "neighbours": self.neighbours}
+                "neighbours": self.neighbours, **getattr(self.extract, "protocol", {})}
 
 
-def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None
-                   ) -> Literal["digits", "inception"]:
+def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None) -> Extractor:
     """Digits for 1x28x28 images, and for 3x28x28 ones (Stacked MNIST, one digit per channel), unless told otherwise
-    or given Inception weights; else Inception-v3."""
+    or given Inception weights; else Inception-v3 when its weights are at hand, else features learned from the real
+    images (saying so in one line)."""
+    from gantool.evaluation.inception import hub_weights
+
     shape = (spec.channels, spec.height, spec.width)
     digits = shape in (DIGIT_SHAPE, STACKED_SHAPE)
     if choice == "digits" and not digits:
         raise GantoolError(f"the digit classifier measures 1x28x28 images (or 3x28x28 Stacked MNIST, one digit per "
-                           f"channel), these are {'x'.join(map(str, shape))}; use --extractor inception")
+                           f"channel), these are {'x'.join(map(str, shape))}; use --extractor learned or inception")
     if choice == "digits" or (choice == "auto" and digits and inception_weights is None):
         return "digits"
-    return "inception"
+    if choice == "auto" and inception_weights is None and not hub_weights():
+        from gantool.consoles import err_console
+
+        err_console.print("no Inception-v3 weights at hand, so the images are measured in features learned from the "
+                          "real images themselves (--extractor learned; not comparable with published FID)",
+                          highlight=False, markup=False)
+        return "learned"
+    return choice if choice == "learned" else "inception"
 
 
-def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"], dataset: str,
-                  data_options: Mapping[str, Any], *, inception_weights: Path | None, device: torch.device,
-                  neighbours: int = NEIGHBOURS, shape: tuple[int, ...] | None = None) -> Evaluator:
+def evaluator_for(registry: Registry, extractor: Extractor, dataset: str, data_options: Mapping[str, Any], *,
+                  inception_weights: Path | None, device: torch.device, neighbours: int = NEIGHBOURS,
+                  shape: tuple[int, ...] | None = None, learned: ContrastiveSettings | None = None) -> Evaluator:
     """An evaluator with this extractor against the real images of `dataset` built with `data_options`; with
-    `shape`, the real images must have it (checked before any extraction)."""
+    `shape`, the real images must have it (checked before any extraction). Learned features are trained on the
+    floor's pool (with `learned` settings), never on the reference."""
     real = real_parts(registry, dataset, data_options)
     found = tuple(real.reference.images.shape[1:])
     if shape is not None and found != shape:
@@ -180,6 +194,12 @@ def evaluator_for(registry: Registry, extractor: Literal["digits", "inception"],
         from gantool.evaluation.digits import DigitExtractor
 
         extract = DigitExtractor(device)
+    elif extractor == "learned":
+        from gantool.evaluation.learned import learned_extractor
+        from gantool.evaluation.learned_settings import settings_from
+
+        extract = learned_extractor(real.floor.images, real.floor.description, learned or settings_from(None),
+                                    device)
     else:
         from gantool.evaluation.inception import InceptionExtractor, find_weights
 
@@ -195,12 +215,13 @@ def digit_evaluator(registry: Registry, device: torch.device, neighbours: int = 
 
 def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoice, dataset: str,
                     data_options: Mapping[str, Any], inception_weights: Path | None,
-                    device: torch.device, neighbours: int = NEIGHBOURS) -> Evaluator:
+                    device: torch.device, neighbours: int = NEIGHBOURS,
+                    learned: ContrastiveSettings | None = None) -> Evaluator:
     """The evaluator of a run: for 1x28x28 the digit classifier against its own reference (the held-out bundled
     digits), for 3x28x28 the classifier on each channel against the run's data (Stacked MNIST's held-out part),
-    or Inception-v3 against the run's data."""
+    or Inception-v3 or learned features against the run's data."""
     extractor = pick_extractor(spec, choice, inception_weights)
     if extractor == "digits" and (spec.channels, spec.height, spec.width) == DIGIT_SHAPE:
         return digit_evaluator(registry, device, neighbours)
     return evaluator_for(registry, extractor, dataset, data_options, inception_weights=inception_weights,
-                         device=device, neighbours=neighbours)
+                         device=device, neighbours=neighbours, learned=learned)

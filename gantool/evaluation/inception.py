@@ -26,6 +26,11 @@ def hub_folder() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
+def hub_weights() -> list[Path]:
+    """Inception-v3 safetensors files in torch's hub cache, in name order (none unless the user put them there)."""
+    return sorted(hub_folder().glob(HUB_PATTERN))
+
+
 def find_weights(path: Path | None) -> Path:
     """The weights file to use: the one given, else one in the hub cache; a clear error otherwise."""
     if path is not None:
@@ -36,12 +41,12 @@ def find_weights(path: Path | None) -> Path:
             raise GantoolError(f"--inception-weights {path} does not exist; make it on a machine with network "
                                f"access with: {CONVERT}")
         return path
-    found = sorted(hub_folder().glob(HUB_PATTERN))
+    found = hub_weights()
     if not found:
         raise GantoolError(
-            "this data is not 1-channel 28x28 digits, so evaluate needs Inception-v3 weights, which gantool never "
-            f"downloads: make them on a machine with network access with {CONVERT} and pass "
-            f"--inception-weights inception_v3.safetensors (or copy the file into {hub_folder()})"
+            "Inception-v3 features need its weights, which gantool never downloads: make them on a machine with "
+            f"network access with {CONVERT} and pass --inception-weights inception_v3.safetensors (or copy the file "
+            f"into {hub_folder()}), or measure in features learned from the real images with --extractor learned"
         )
     return found[0]
 
