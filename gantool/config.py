@@ -62,8 +62,7 @@ class TrainConfig:
         "batch several times).")] = "fresh"
     update: Annotated[Literal["alternating", "simultaneous"], Option(
         "alternating: D steps, then G steps against the updated D; simultaneous: both losses from one forward pass, "
-        "G's gradient through D as it was before this step, both optimisers stepped after (Keras/TF2 tutorials' "
-        "train_step with two gradient tapes).")] = "alternating"
+        "both optimisers stepped after (Keras/TF2 tutorials).")] = "alternating"
     lr_decay_epochs: Annotated[list[int], Option(
         "Epochs (counted from 0) from which both learning rates are multiplied by --lr-decay-factor: 30,40.")] = (
         field(default_factory=list))

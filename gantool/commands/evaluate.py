@@ -30,23 +30,20 @@ def add_to(app: typer.Typer, registry: Callable[[], Registry]) -> None:
             "A run directory or its generator.safetensors export, a folder of images (PNG, JPEG, ...), or a .npy "
             "array of uint8 images shaped N x H x W x C or N x H x W."))],
         num: Annotated[int | None, typer.Option(min=EVALUATE_NUM.low, max=EVALUATE_NUM.high, show_default=False, help=(
-            "How many images to generate and measure; for a folder or an array, the most to measure (a seeded "
-            "random choice when there are more) \\[default: 2000; 26000 for Stacked MNIST, as the literature "
-            "counts its modes]."))] = None,
+            "Images to generate and measure; for a folder or an array, the most to measure (a seeded random "
+            "choice) \\[default: 2000; 26000 for Stacked MNIST, as the literature counts]."))] = None,
         seed: Annotated[int, typer.Option(min=0, callback=lambda value: check_seed(value, "--seed"), help=(
             "Seed of the noise, of the real images drawn for the floor and of the KID subsets."))] = 0,
         extractor: Annotated[str, typer.Option(
-            help="Feature extractor: auto (the digit classifier for 1x28x28, on each channel for 3x28x28 Stacked "
-            "MNIST; else Inception-v3 if its weights are at hand, else learned), digits, inception, or learned (a "
-            "small network trained on the real images themselves, cached).",
+            help="auto (digits for 1x28x28 and, per channel, 3x28x28; else inception if its weights are at hand, "
+            "else learned), digits, inception, or learned (trained on the real images, cached).",
             autocompletion=choices("auto", "digits", "inception", "learned"))] = "auto",
         inception_weights: Annotated[Path | None, typer.Option(
             help="torchvision Inception-v3 weights as .safetensors (never downloaded; default: torch's hub cache)."
         )] = None,
         dataset: Annotated[str | None, typer.Option(autocompletion=part_names("dataset"), help=(
-            "For a folder or an array: the dataset whose real images to measure against (its held-out part if it "
-            "declares one, else a fixed random half) \\[default: mnist5k, the bundled digits; stacked-mnist for "
-            "3x28x28 images]."))] = None,
+            "For a folder or an array: the dataset to measure against (its held-out part, else a fixed random "
+            "half) \\[default: mnist5k; stacked-mnist for 3x28x28 images]."))] = None,
         set_: DataSetOption = None,
         neighbours: Annotated[int, typer.Option(min=NEIGHBOURS.low, max=NEIGHBOURS.high, help=(
             "k of the k-nearest-neighbour balls that precision and recall are measured with."))] = 3,
