@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from gantool.storage.rundir import CONFIG, EXPORT
 from gantool.testing.common import fail, name_of, resolved
 
 TRACKER_METHODS = ("start", "log_metrics", "log_samples", "log_evaluation", "log_export", "end")
@@ -29,10 +30,10 @@ def check_tracker(factory: Callable[..., Any], options: Mapping[str, Any] | None
         (run / "samples").mkdir(parents=True)
         config = {"gen": "dcgan", "loss": "bce", "dataset": "digits", "lr_g": 0.0012, "betas_g": [0.5, 0.999],
                   "options": {"gen": {"depth": 8}}, "plugins": {"gen": {"name": "builtins:dcgan"}}}
-        (run / "config.toml").write_text('gen = "dcgan"\n')
+        (run / CONFIG).write_text('gen = "dcgan"\n')
         grid = run / "samples" / "step-0000002.png"
         Image.new("RGB", (10, 10), (255, 0, 0)).save(grid)
-        export = run / "generator.safetensors"
+        export = run / EXPORT
         export.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
         before = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
         tracker.start(run, config)
