@@ -30,7 +30,8 @@ class Recipe:
 # cgan + BCE with the trainer's defaults: Fréchet 5.45 over three seeds on mnist5k (docs/evaluation.md).
 CONDITIONAL = Recipe("conditional", gen="cgan")
 # The best of the variants measured on mnist5k with --unconditional (docs/evaluation.md, "The unconditional
-# recipe"): Fréchet 28.5 against 55.5 for dcgan + bce (seed 0), R1 and R2 every 4th step to keep the step cheap.
+# recipe"): Fréchet 25.5 over three seeds against 55.5 for dcgan + bce, R1 and R2 every 4th step to keep the step
+# cheaper (it still costs about twice the conditional default's).
 UNCONDITIONAL = Recipe("unconditional", gen="resnet", loss="rpgan",
                        options={"gen": {"width": 32}, "disc": {"width": 32}, "loss": {"every": 4}})
 # Colour 28x28 (Stacked MNIST): dcgan with rpgan covered all 1,000 modes at KL 0.09.
