@@ -6,6 +6,8 @@ and type checkers.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -76,6 +78,26 @@ class Loss(Protocol):
 def needs_real_logits(loss: object) -> bool:
     """Whether `loss.generator_loss` takes the real logits too (see `Loss`)."""
     return bool(getattr(loss, "needs_real_logits", False))
+
+
+@functools.lru_cache(maxsize=64)
+def takes_parameter(function: Any, name: str) -> bool:
+    """Whether `function` takes a parameter called `name` (optional arguments newer than a plugin's code)."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def penalty_of(loss: Loss, step: int, discriminator: Any, real: Tensor, fake: Tensor, labels: Tensor | None,
+               fake_labels: Tensor | None) -> Tensor | None:
+    """The loss's penalty on this D step, or None (no penalty, or not a step its `penalty_every` applies to);
+    `fake_labels` goes only to a penalty that takes it."""
+    penalty = getattr(loss, "penalty", None)
+    if penalty is None or step % getattr(loss, "penalty_every", 1):
+        return None
+    by_name = {"fake_labels": fake_labels} if takes_parameter(penalty, "fake_labels") else {}
+    return penalty(discriminator, real, fake, labels, **by_name)
 
 
 def generator_loss_of(loss: Loss, fake_logits: Tensor, real_logits: Tensor | None) -> Tensor:

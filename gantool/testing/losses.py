@@ -9,9 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from gantool.interfaces import DataSpec, generator_loss_of, needs_real_logits
+from gantool.interfaces import DataSpec, generator_loss_of, needs_real_logits, takes_parameter
 from gantool.testing.common import DEFAULT_SPECS, fail, labels_for, name_of, resolved, scalar
-from gantool.training.trainer import accepts
 
 
 class _LinearCritic(nn.Module):
@@ -98,7 +97,7 @@ def _check_penalty(loss: Any, what: str, discriminator: nn.Module, spec: DataSpe
     fake = torch.rand(4, spec.channels, spec.height, spec.width, generator=seed) * 2 - 1
     labels = labels_for(getattr(discriminator, "num_classes", 0), 4)
     discriminator.zero_grad(set_to_none=True)
-    by_name = {"fake_labels": labels} if accepts(loss.penalty, "fake_labels") else {}  # as the trainer calls it
+    by_name = {"fake_labels": labels} if takes_parameter(loss.penalty, "fake_labels") else {}  # as the trainer calls it
     value = loss.penalty(discriminator, real, fake, labels, **by_name)
     if value is None:
         return

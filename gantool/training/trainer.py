@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +12,7 @@ from gantool.assembly import Parts
 from gantool.config import TrainConfig
 from gantool.errors import GantoolError
 from gantool.evaluation.during_training import METRIC as EVAL_METRIC
-from gantool.interfaces import generator_loss_of, needs_real_logits
+from gantool.interfaces import generator_loss_of, needs_real_logits, penalty_of
 from gantool.storage.exported import write_export
 from gantool.storage.plots import draw_run_pictures
 from gantool.storage.run_log import RunLog
@@ -26,6 +24,7 @@ from gantool.training.batches import BatchSource
 from gantool.training.devices import autocast_for, pick_device
 from gantool.training.distributed import Cluster, reduce_meter, replicate
 from gantool.training.ema import EMA
+from gantool.training.generator_step import generator_steps
 from gantool.training.health import HealthMonitor
 from gantool.training.meter import StepMeter, step_readings
 from gantool.training.noise import draw_labelled
@@ -232,7 +231,7 @@ class Trainer:
             observe((real_logits - fake_logits).detach() if self.relativistic else real_logits.detach())
 
         if g_turn:
-            g_loss = self.generator_steps(z, fake, fake_labels, real, real_labels)
+            g_loss = generator_steps(self, z, fake, fake_labels, real, real_labels)
         else:  # no G update this call: log G's loss against the D it faced
             with torch.no_grad():
                 g_loss = generator_loss_of(self.loss, fake_logits.detach(), real_logits.detach())
@@ -242,42 +241,10 @@ class Trainer:
 
     def penalised(self, d_loss: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_labels: torch.Tensor | None,
                   fake_labels: torch.Tensor | None) -> torch.Tensor:
-        """D's loss plus the loss's penalty (read at each step: it may be replaced after the trainer is built), on the
-        steps it applies to, computed in fp32 for D's loss only."""
-        penalty = getattr(self.loss, "penalty", None)
-        if penalty is None or self.step % getattr(self.loss, "penalty_every", 1):
-            return d_loss
-        by_name = {"fake_labels": fake_labels} if accepts(penalty, "fake_labels") else {}
-        extra = penalty(self.D, real, fake.detach().float(), real_labels, **by_name)
+        """D's loss plus the loss's penalty on the steps it applies to (read at each step: it may be replaced after
+        the trainer is built), computed in fp32 for D's loss only."""
+        extra = penalty_of(self.loss, self.step, self.D, real, fake.detach().float(), real_labels, fake_labels)
         return d_loss if extra is None else d_loss + extra
-
-    def generator_steps(self, z: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor | None,
-                        real: torch.Tensor, real_labels: torch.Tensor | None) -> torch.Tensor:
-        """--g-steps G updates: the first reuses the D step's fakes, each later one regenerates them (the G that
-        made the first batch has changed) from fresh noise, or with --g-steps-noise same from the D step's `z`.
-        A relativistic loss also gets D's logits on the step's (augmented) real batch, from the updated D.
-        Returns the last G loss."""
-        self.D.requires_grad_(False)  # D's weights need no gradients during the G step
-        for index in range(self.config.g_steps):
-            if index:
-                if self.config.g_steps_noise == "fresh":
-                    z, fake_labels = self._noise_batch(len(fake))
-                with self.autocast():
-                    fake = self._augmented(self.G(z, fake_labels))
-            real_logits = None
-            with self.autocast():
-                fake_logits = self.D(fake, fake_labels).float()
-                if self.relativistic:
-                    with torch.no_grad():
-                        real_logits = self.D(real, real_labels).float()
-            g_loss = generator_loss_of(self.loss, fake_logits, real_logits)
-            self.opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            self.opt_g.step()
-            if self.ema is not None:
-                self.ema.update(self.G)
-        self.D.requires_grad_(True)
-        return g_loss
 
     def _augmented(self, images: torch.Tensor) -> torch.Tensor:
         return images if self.augment is None else self.augment(images)
@@ -316,11 +283,3 @@ class Trainer:
         """Write the sampling generator alone, with what `gantool generate` needs to rebuild and sample it."""
         return write_export(path, self.sampler, self.parts, self.config, self.step)
 
-
-@functools.lru_cache(maxsize=64)
-def accepts(function: Any, name: str) -> bool:
-    """Whether `function` takes a parameter called `name` (optional arguments newer than a plugin's code)."""
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
