@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +88,15 @@ def fill_disk_from_fourth_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
         return fd, name
 
     monkeypatch.setattr(gantool.storage.checkpoint.tempfile, "mkstemp", filling_up)
+
+
+def png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height greyscale pixels, with almost no data behind it: a decompression
+    bomb for the tests of the input limits (training data and evaluate alike)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    return path

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +12,9 @@ from PIL import Image
 
 from gantool.options import resolve_options
 from gantool.registry import load_registry
-from tests.conftest import TINY
+from tests.conftest import TINY, png_header_only
 
 RED = (255, 0, 0)
-
-
-def png_header_only(path: Path, width: int, height: int) -> None:
-    """A PNG whose header claims width x height greyscale pixels, with almost no data: a decompression bomb."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-                     + chunk(b"IEND", b""))
 
 
 def make_awkward_folder(root: Path) -> dict[str, Path]:

@@ -6,14 +6,13 @@ regression ends in a MemoryError there instead of eating the machine."""
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import png_header_only
 from PIL import Image
 
 import gantool
@@ -54,17 +53,6 @@ def sparse_npy(path: Path, shape: tuple[int, ...], cut: int = 0) -> Path:
         np.lib.format.write_array_header_1_0(handle, {"descr": "|u1", "fortran_order": False, "shape": shape})
         start = handle.tell()
     os.truncate(path, start + int(np.prod(shape)) - cut)
-    return path
-
-
-def png_header_only(path: Path, width: int, height: int) -> Path:
-    """A PNG whose header claims width x height greyscale pixels, with almost no data behind it."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-                     + chunk(b"IEND", b""))
     return path
 
 
