@@ -115,3 +115,15 @@ def test_a_healthy_run_gives_no_health_warning(cli, tmp_path):
                  "--log-every", "1")
     assert result.code == 0, result.err
     assert "warning" not in result.err
+
+
+def test_an_evaluation_after_divergence_stops_with_exit_3_not_an_internal_error(cli, tmp_path):
+    """--eval-every can land on a diverged G before the logged loss shows it (log every 100 steps here)."""
+    run_dir = tmp_path / "run"
+    result = cli("train", "--out", str(run_dir), "--set", "gen.depth=8", "--set", "disc.depth=8", "--batch-size",
+                 "16", "--quiet", "--loss", "test-nan", "--max-steps", "8", "--log-every", "100",
+                 "--checkpoint-every", "3", "--eval-every", "4", "--eval-num", "40", extra_plugins=PLUGINS)
+    assert result.code == 3, result.err
+    message = result.err.strip()
+    assert "diverged at step 4" in message and "generator's" in message and "step-000000003" in message, message
+    assert "internal error" not in result.err

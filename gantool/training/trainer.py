@@ -25,7 +25,7 @@ from gantool.training.devices import autocast_for, pick_device
 from gantool.training.distributed import Cluster, reduce_meter, replicate
 from gantool.training.ema import EMA
 from gantool.training.generator_step import generator_steps
-from gantool.training.health import HealthMonitor
+from gantool.training.health import HealthMonitor, diverged, nonfinite_names
 from gantool.training.meter import StepMeter, step_readings
 from gantool.training.noise import draw_labelled
 from gantool.training.progress import TrainingDisplay
@@ -190,7 +190,11 @@ class Trainer:
     def evaluate(self, log: RunLog, display: TrainingDisplay) -> None:
         """Measure the sampler (every rank alike, so patience decides alike), log it, and feed --patience."""
         assert self.evaluation is not None
-        values, protocol = self.evaluation.measure(self.sampler)
+        sampler = self.sampler
+        bad = nonfinite_names(sampler.state_dict())  # a diverged G's features break the Fréchet distance's algebra
+        if bad:
+            raise diverged(self.step, f"the generator's {bad[0]}", self.last_checkpoint)
+        values, protocol = self.evaluation.measure(sampler)
         log.evaluation(self.step, self.epoch, values, protocol)
         self.watch(values[EVAL_METRIC], self.epoch, "evaluation(s)", display)
 
