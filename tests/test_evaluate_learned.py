@@ -141,6 +141,7 @@ def test_training_on_other_data_evaluates_in_learned_features(cli, tmp_path, no_
     evaluations = [line for line in logged if "eval" in line]
     assert evaluations and all(line["eval_protocol"]["feature_space"] == "learned" for line in evaluations)
     assert evaluations[0]["eval"]["frechet_distance"] > 0
+    assert "learned from" not in result.err, "--quiet keeps the extractor's notice and progress off stderr"
 
 
 @pytest.mark.parametrize(("option", "needle"), [("--learned-epochs=0", "--learned-epochs"),

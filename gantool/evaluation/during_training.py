@@ -35,9 +35,10 @@ class TrainingEvaluation:
 
 
 def training_evaluation(registry: Registry, spec: DataSpec, dataset: str, data_options: Mapping[str, Any],
-                        device: torch.device, *, num: int, noise: str = "normal") -> TrainingEvaluation:
+                        device: torch.device, *, num: int, noise: str = "normal",
+                        quiet: bool = False) -> TrainingEvaluation:
     """The evaluation a run on this data gets: the digit classifier for 1x28x28 (on each channel for 3x28x28 Stacked
     MNIST), else Inception-v3 from the hub cache (failing before training starts when there is none)."""
     evaluator = build_evaluator(registry, spec, choice="auto", dataset=dataset, data_options=data_options,
-                                inception_weights=None, device=device)
+                                inception_weights=None, device=device, quiet=quiet)
     return TrainingEvaluation(evaluator, num=num, noise=noise)

@@ -151,10 +151,11 @@ class Evaluator:
                 "neighbours": self.neighbours, **getattr(self.extract, "protocol", {})}
 
 
-def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None) -> Extractor:
+def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: Path | None, *,
+                   quiet: bool = False) -> Extractor:
     """Digits for 1x28x28 images, and for 3x28x28 ones (Stacked MNIST, one digit per channel), unless told otherwise
     or given Inception weights; else Inception-v3 when its weights are at hand, else features learned from the real
-    images (saying so in one line)."""
+    images (saying so in one line, unless `quiet`)."""
     from gantool.evaluation.inception import hub_weights
 
     shape = (spec.channels, spec.height, spec.width)
@@ -167,19 +168,22 @@ def pick_extractor(spec: DataSpec, choice: ExtractorChoice, inception_weights: P
     if choice == "auto" and inception_weights is None and not hub_weights():
         from gantool.consoles import err_console
 
-        err_console.print("no Inception-v3 weights at hand, so the images are measured in features learned from the "
-                          "real images themselves (--extractor learned; not comparable with published FID)",
-                          highlight=False, markup=False)
+        if not quiet:
+            err_console.print("no Inception-v3 weights at hand, so the images are measured in features learned from "
+                              "the real images themselves (--extractor learned; not comparable with published FID)",
+                              highlight=False, markup=False)
         return "learned"
     return choice if choice == "learned" else "inception"
 
 
 def evaluator_for(registry: Registry, extractor: Extractor, dataset: str, data_options: Mapping[str, Any], *,
                   inception_weights: Path | None, device: torch.device, neighbours: int = NEIGHBOURS,
-                  shape: tuple[int, ...] | None = None, learned: ContrastiveSettings | None = None) -> Evaluator:
+                  shape: tuple[int, ...] | None = None, learned: ContrastiveSettings | None = None,
+                  show_progress: bool = True) -> Evaluator:
     """An evaluator with this extractor against the real images of `dataset` built with `data_options`; with
     `shape`, the real images must have it (checked before any extraction). Learned features are trained on the
-    floor's pool (with `learned` settings), never on the reference."""
+    floor's pool (with `learned` settings, a progress bar while they train unless not `show_progress`), never on
+    the reference."""
     real = real_parts(registry, dataset, data_options)
     found = tuple(real.reference.images.shape[1:])
     if shape is not None and found != shape:
@@ -199,7 +203,7 @@ def evaluator_for(registry: Registry, extractor: Extractor, dataset: str, data_o
         from gantool.evaluation.learned_settings import settings_from
 
         extract = learned_extractor(real.floor.images, real.floor.description, learned or settings_from(None),
-                                    device)
+                                    device, show_progress=show_progress)
     else:
         from gantool.evaluation.inception import InceptionExtractor, find_weights
 
@@ -216,12 +220,12 @@ def digit_evaluator(registry: Registry, device: torch.device, neighbours: int = 
 def build_evaluator(registry: Registry, spec: DataSpec, *, choice: ExtractorChoice, dataset: str,
                     data_options: Mapping[str, Any], inception_weights: Path | None,
                     device: torch.device, neighbours: int = NEIGHBOURS,
-                    learned: ContrastiveSettings | None = None) -> Evaluator:
+                    learned: ContrastiveSettings | None = None, quiet: bool = False) -> Evaluator:
     """The evaluator of a run: for 1x28x28 the digit classifier against its own reference (the held-out bundled
     digits), for 3x28x28 the classifier on each channel against the run's data (Stacked MNIST's held-out part),
     or Inception-v3 or learned features against the run's data."""
-    extractor = pick_extractor(spec, choice, inception_weights)
+    extractor = pick_extractor(spec, choice, inception_weights, quiet=quiet)
     if extractor == "digits" and (spec.channels, spec.height, spec.width) == DIGIT_SHAPE:
         return digit_evaluator(registry, device, neighbours)
     return evaluator_for(registry, extractor, dataset, data_options, inception_weights=inception_weights,
-                         device=device, neighbours=neighbours, learned=learned)
+                         device=device, neighbours=neighbours, learned=learned, show_progress=not quiet)

@@ -190,6 +190,7 @@ def _train_in(
             device,
             num=config.eval_num,
             noise=config.noise,
+            quiet=quiet or not cluster.is_main,
         )
     wait_for_all(cluster)
     if cluster.is_main:
