@@ -78,11 +78,11 @@ class TrainConfig:
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=EVALUATE_NUM.low,
                                     max=EVALUATE_NUM.high)] = 1000  # as evaluate
     precision: Annotated[Literal["fp32", "bf16", "auto"], Option(
-        "fp32, or bf16 autocast (CPUs with avx512_bf16/AMX, GPUs with bf16); auto: bf16 only where it was measured "
-        "faster and as good, fp32 elsewhere (today everywhere); config.toml records the one used.")] = "fp32"
-    channels_last: Annotated[bool, Option(
-        "Keep G's and D's images and weights channels-last (faster convolutions on the CPUs measured; results "
-        "differ from the default in the last bits).")] = False
+        "fp32, bf16 autocast (CPUs with avx512_bf16 or AMX, GPUs), or auto: bf16 where measured as good and faster "
+        "(docs/benchmarks.md), else fp32; config.toml records the one used.")] = "fp32"
+    channels_last: Annotated[bool | None, Option(
+        "Keep convolutional G's and D's weights and images channels-last, where convolutions run fastest [default: on "
+        "where the networks run so]; --no-channels-last: PyTorch's default layout.")] = None
     compile: Annotated[bool, Option(
         "Compile G and D with torch.compile (inductor; a C++ compiler on CPUs); the first step takes the compile "
         "time, results differ from eager in the last bits.")] = False

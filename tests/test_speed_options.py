@@ -1,5 +1,6 @@
-"""The opt-in speed settings train what fp32 eager trains, within rounding: --channels-last, --compile; bf16 only
-where the CPU has it; --precision auto resolves to what the machine supports and the run records it."""
+"""The speed settings train what fp32 eager in PyTorch's default layout trains, within rounding: channels-last (on
+by default where the networks run in it), --compile; bf16 only where the CPU has it; --precision auto resolves to
+what the machine supports and the run records it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import tomllib
 
 import pytest
 import torch
+from torch import nn
 
+from gantool import hookimpl
 from gantool.errors import GantoolError
 from gantool.training import acceleration, devices
 from gantool.training.devices import bf16_supported
@@ -34,10 +37,48 @@ def samples_after_training(tmp_path, **settings) -> torch.Tensor:
         return sampler.eval()(z)
 
 
-def test_channels_last_trains_what_the_default_layout_trains(tmp_path):
-    eager = samples_after_training(tmp_path / "a")
-    channels_last = samples_after_training(tmp_path / "b", channels_last=True)
-    assert (channels_last - eager).abs().max() < TOLERANCE
+def test_the_default_channels_last_layout_trains_what_the_contiguous_layout_trains(tmp_path):
+    contiguous = samples_after_training(tmp_path / "a", channels_last=False)
+    channels_last = samples_after_training(tmp_path / "b")
+    assert (channels_last - contiguous).abs().max() < TOLERANCE
+    assert make_trainer(tmp_path / "c").config.channels_last is True, "on by default for convolutional networks"
+    mlp = make_trainer(tmp_path / "d", gen="mlp", options={})
+    assert mlp.config.channels_last is False, "no convolutions, nothing to gain"
+
+
+class FlatteningDiscriminator(nn.Module):
+    """A tutorial-style D that `view`s its convolution's output as if it had the default layout."""
+
+    def __init__(self, spec) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(spec.channels, 4, 3, stride=2, padding=1)
+        self.head = nn.Linear(4 * ((spec.height + 1) // 2) * ((spec.width + 1) // 2), 1)
+
+    def forward(self, images, labels=None):
+        features = self.conv(images)
+        return self.head(features.view(len(features), -1)).squeeze(1)
+
+
+class FlatteningPlugin:
+    @hookimpl
+    def register_discriminators(self, register):
+        def flattening(spec):
+            """Views its features."""
+            return FlatteningDiscriminator(spec)
+
+        register("test-flattening", flattening)
+
+
+def test_networks_that_cannot_run_channels_last_train_in_the_default_layout_or_are_refused_when_asked(cli, tmp_path):
+    plugins = [(FlatteningPlugin(), "test-flattening")]
+    train = ["--gen", "dcgan", "--set", "gen.depth=8", "--disc", "test-flattening", "--batch-size", "16",
+             "--max-steps", "2", "--quiet", "--device", "cpu"]
+    result = cli("train", *train, "--out", str(tmp_path / "run"), extra_plugins=plugins)
+    assert result.code == 0, result.err
+    assert tomllib.loads((tmp_path / "run" / "config.toml").read_text())["channels_last"] is False
+    asked = cli("train", *train, "--channels-last", "--out", str(tmp_path / "asked"), extra_plugins=plugins)
+    assert asked.code == 2 and "cannot run channels-last" in asked.err and "--no-channels-last" in asked.err
+    assert len(asked.err.strip().splitlines()) == 1 and "Traceback" not in asked.err
 
 
 @pytest.mark.skipif(not any(shutil.which(name) for name in acceleration.CPU_COMPILERS),

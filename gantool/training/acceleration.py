@@ -1,5 +1,6 @@
-"""Opt-in ways to run the networks faster, set up once before training: the channels-last memory format and
-torch.compile (inductor). Both change the last bits of the results, so fp32 eager stays the default."""
+"""Ways to run the networks faster, set up once before training: the channels-last memory format (on by default
+for convolutional networks that run in it, measured as harmless in docs/benchmarks.md) and torch.compile
+(inductor, opt-in: its compile time does not pay back in a default run)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,56 @@ from torch import nn
 from gantool.errors import GantoolError
 
 if TYPE_CHECKING:
+    from gantool.training.ema import DrawBatch
     from gantool.training.progress import TrainingDisplay
 
 CPU_COMPILERS = ("g++", "clang++", "c++")
 T = TypeVar("T")
 
 
-def place(generator: nn.Module, discriminator: nn.Module, device: torch.device, *,
-          channels_last: bool) -> tuple[nn.Module, nn.Module]:
-    """G and D moved to `device`; with `channels_last` their 4-d weights stored channels-last (in place), so
-    convolutions run in oneDNN's and cuDNN's preferred layout and their outputs stay in it from layer to layer."""
-    memory_format = torch.channels_last if channels_last else torch.preserve_format
-    return generator.to(device, memory_format=memory_format), discriminator.to(device, memory_format=memory_format)
+def place(generator: nn.Module, discriminator: nn.Module, device: torch.device, *, channels_last: bool | None,
+          draw: DrawBatch) -> tuple[nn.Module, nn.Module, bool]:
+    """G and D moved to `device`, and whether they are stored channels-last. In that layout (their 4-d weights
+    converted in place) convolutions run in oneDNN's and cuDNN's preferred format and their outputs stay in it
+    from layer to layer. None (the default) chooses it for convolutional networks that run in it; True insists."""
+    generator, discriminator = generator.to(device), discriminator.to(device)
+    if channels_last is False or (channels_last is None and not convolutional(generator, discriminator)):
+        return generator, discriminator, False
+    for network in (generator, discriminator):
+        network.to(memory_format=torch.channels_last)
+    failure = channels_last_failure(generator, discriminator, draw)
+    if failure is None:
+        return generator, discriminator, True
+    if channels_last:
+        raise GantoolError(f"--channels-last: G and D cannot run channels-last ({failure}); train with "
+                           "--no-channels-last")
+    for network in (generator, discriminator):
+        network.to(memory_format=torch.contiguous_format)
+    return generator, discriminator, False
+
+
+def convolutional(*networks: nn.Module) -> bool:
+    """Whether any of the networks has a 4-d weight (a convolution): the only weights a memory format changes."""
+    return any(param.dim() == 4 for network in networks for param in network.parameters())
+
+
+@torch.no_grad()
+def channels_last_failure(generator: nn.Module, discriminator: nn.Module, draw: DrawBatch) -> str | None:
+    """Why G and D cannot run two images in the channels-last layout, or None when they can. A network that
+    `view`s its activations as if they had the default layout fails here, before any training; eval mode keeps
+    batch norm's statistics and every random stream of the run untouched."""
+    modes = [(network, network.training) for network in (generator, discriminator)]
+    for network, _ in modes:
+        network.eval()
+    try:
+        z, labels = draw(2, torch.Generator().manual_seed(0))
+        discriminator(generator(z, labels), labels)
+    except RuntimeError as error:
+        return str(error).split(" (")[0].splitlines()[0] if str(error) else type(error).__name__
+    finally:
+        for network, training in modes:
+            network.train(training)
+    return None
 
 
 class Compilation:

@@ -60,13 +60,15 @@ class Trainer:
         self.device = device or self.cluster.local_device(pick_device(config.device))  # train picks it once
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
-        self.G, self.D = place(parts.generator, parts.discriminator, self.device, channels_last=config.channels_last)
+        self.num_classes = getattr(parts.generator, "num_classes", 0)  # labelled data may still train an uncond. G
+        self.G = parts.generator  # the noise batches of _calibration_batch, which place's check draws, fit it
+        self.G, self.D, config.channels_last = place(  # config.toml records the memory layout used
+            self.G, parts.discriminator, self.device, channels_last=config.channels_last, draw=self._calibration_batch)
         self.loss = parts.loss
         self.outputs_are_logits = getattr(self.loss, "outputs_are_logits", True)  # see interfaces.Loss
         self.relativistic = needs_real_logits(self.loss)
         self.augment = parts.augmentation
         self.spec = parts.data.spec
-        self.num_classes = getattr(self.G, "num_classes", 0)  # labelled data may still train an unconditional G
         self.autocast = autocast_for(config.precision, self.device)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), foreach=True)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), foreach=True)
