@@ -108,6 +108,7 @@ def restore(trainer: Checkpointed, path: Path) -> None:
                            "--gen/--disc and options it was trained with") from None
     for name in ("opt_g", "opt_d"):
         checks.check_adam(path, name, getattr(trainer, name), fresh_groups[name])
+        in_parameter_layouts(getattr(trainer, name))
     for name in ("sched_g", "sched_d"):
         checks.check_settings(path, name, fresh[name], getattr(trainer, name).state_dict())
     try:
@@ -129,6 +130,20 @@ def restore(trainer: Checkpointed, path: Path) -> None:
     if position >= trainer.steps_per_epoch:
         skip_to_next_epoch(trainer, path)
     trainer.last_checkpoint = path
+
+
+def in_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give each restored state tensor (stored contiguous) its parameter's memory layout: fused Adam reads state
+    and parameter element by element in memory order, so a channels-last weight with contiguous moments would be
+    updated with another element's moments."""
+    import torch
+
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if isinstance(value, torch.Tensor) and value.shape == param.shape and value.stride() != param.stride():
+                    state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def skip_to_next_epoch(trainer: Checkpointed, path: Path) -> None:

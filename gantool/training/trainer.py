@@ -70,8 +70,8 @@ class Trainer:
         self.augment = parts.augmentation
         self.spec = parts.data.spec
         self.autocast = autocast_for(config.precision, self.device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), foreach=True)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), foreach=True)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=tuple(config.betas_g), fused=True)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=tuple(config.betas_d), fused=True)
         self.sched_g = step_decay(self.opt_g, config.lr_decay_epochs, config.lr_decay_factor)
         self.sched_d = step_decay(self.opt_d, config.lr_decay_epochs, config.lr_decay_factor)
         replicate(self.cluster, (self.G, self.D), (self.opt_g, self.opt_d))
