@@ -78,8 +78,8 @@ class TrainConfig:
     eval_num: Annotated[int, Option("Samples per evaluation (--eval-every).", min=EVALUATE_NUM.low,
                                     max=EVALUATE_NUM.high)] = 1000  # as evaluate
     precision: Annotated[Literal["fp32", "bf16", "auto"], Option(
-        "fp32, bf16 autocast (CPUs with avx512_bf16 or AMX, GPUs), or auto: bf16 where measured as good and faster "
-        "(docs/benchmarks.md), else fp32; config.toml records the one used.")] = "fp32"
+        "fp32, bf16 autocast (CPUs with avx512_bf16 or AMX, GPUs), or auto: bf16 on CPUs that have it (measured "
+        "faster, samples as good), else fp32; config.toml records the one used.")] = "fp32"
     channels_last: Annotated[bool | None, Option(
         "Keep convolutional G's and D's weights and images channels-last, where convolutions run fastest [default: on "
         "where the networks run so]; --no-channels-last: PyTorch's default layout.")] = None

@@ -125,9 +125,16 @@ def test_precision_auto_resolves_to_a_supported_precision_and_is_recorded(cli, t
     result = cli("train", *TINY, "--precision", "auto", "--device", "cpu", "--out", str(tmp_path / "run"))
     assert result.code == 0, result.err
     recorded = tomllib.loads((tmp_path / "run" / "config.toml").read_text())["precision"]
-    assert recorded == devices.resolve_precision("auto")
-    assert recorded == "fp32" or bf16_supported(torch.device("cpu"))  # bf16 only where the CPU computes it
+    assert recorded == ("bf16" if bf16_supported(torch.device("cpu")) else "fp32")  # bf16 where the CPU computes it
     devices.autocast_for(recorded, torch.device("cpu"))  # and what it recorded runs here
+
+
+@pytest.mark.parametrize(("flags", "expected"), [({"avx2"}, "fp32"), ({"avx2", "avx512_bf16"}, "bf16"),
+                                                 ({"avx512f", "amx_bf16"}, "bf16")])
+def test_precision_auto_is_bf16_exactly_on_cpus_with_native_bf16(monkeypatch, flags, expected):
+    monkeypatch.setattr(devices, "cpu_flags", lambda: flags)
+    assert devices.resolve_precision("auto", torch.device("cpu")) == expected
+    assert devices.resolve_precision("fp32", torch.device("cpu")) == "fp32", "only auto is resolved"
 
 
 def test_an_unknown_precision_names_auto_among_the_choices():

@@ -45,16 +45,18 @@ def bf16_supported(device: torch.device) -> bool:
     return any(flag in cpu_flags() for flag in BF16_CPU_FLAGS)
 
 
-def resolve_precision(precision: str) -> str:
-    """What `--precision auto` trains in: fp32 everywhere for now. bf16 becomes auto's choice only on a kind of
-    device where it was measured faster and its samples as good as fp32's (docs/benchmarks.md): on the AMD EPYC
-    (avx512_bf16, no AMX) bf16 steps were slower than fp32, and neither AMX CPUs nor GPUs have been measured."""
-    return "fp32" if precision == "auto" else precision
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """What `--precision auto` trains in on `device`: bf16 on CPUs that compute it natively (avx512_bf16 or AMX),
+    where the default run's bf16 steps were measured faster than fp32's and its samples as good over three seeds
+    (docs/benchmarks.md, docs/evaluation.md); fp32 on GPUs, where bf16 has not been measured yet, and elsewhere."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device.type == "cpu" and bf16_supported(device) else "fp32"
 
 
 def autocast_for(precision: str, device: torch.device) -> Callable[[], AbstractContextManager]:
     """A factory of the context the forward passes run in; refuses bf16 where it would be slow or wrong."""
-    if resolve_precision(precision) == "fp32":
+    if resolve_precision(precision, device) == "fp32":
         return contextlib.nullcontext
     if not bf16_supported(device):
         where = "this GPU" if device.type == "cuda" else "this CPU (no avx512_bf16 or amx_bf16 flag)"

@@ -107,7 +107,7 @@ def run_training(
         raise GantoolError("--out is empty or the current directory; a run needs a folder of its own: give one, "
                            "e.g. --out runs/NAME")
     device = pick_device(config.device)
-    config.precision = resolve_precision(config.precision)  # config.toml records the precision used
+    config.precision = resolve_precision(config.precision, device)  # config.toml records the precision used
     autocast_for(config.precision, device)  # refuse an unusable precision before any file
     with process_group(device) as cluster, ExitStack() as held:
         return _train_in(
