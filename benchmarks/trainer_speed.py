@@ -8,7 +8,8 @@ Sides, all on gantool's DCGAN networks with the same images and batch:
   with ToTensor and Normalize, Sigmoid + BCELoss, a second G forward for the G step (with D's weight
   gradients computed and thrown away), and `.item()` on every loss every step.
 - `gantool-*`: gantool's trainer step fed as `gantool train` feeds it, with its metrics summed as the loop
-  does: fp32, `--channels-last`, `--compile`, and bf16 autocast (with `bare-bf16`) where the CPU or GPU has it.
+  does: fp32 as by default (channels-last), `--no-channels-last`, `--compile`, and bf16 autocast (with
+  `bare-bf16`) where the CPU or GPU has it.
 
 Each measurement runs in its own process, in alternation, so a noisy neighbour slows all sides alike and each
 process's peak memory is its own. The median of the rounds is reported with the FLOP rate achieved (FLOPs of
@@ -57,7 +58,7 @@ from gantool.training.trainer import Trainer
 LATENT = 100
 TUTORIAL_BATCH = 128  # the batch of the PyTorch DCGAN tutorial; quality_speed.py trains the plain loop with it
 SHAPES = {"dcgan28": (1, 28, TUTORIAL_BATCH), "dcgan64": (3, 64, 64)}  # channels, side, batch
-SIDES = ("bare", "plain", "gantool-fp32", "gantool-channels-last", "gantool-compile", "bare-bf16", "gantool-bf16")
+SIDES = ("bare", "plain", "gantool-fp32", "gantool-contiguous", "gantool-compile", "bare-bf16", "gantool-bf16")
 BF16_SIDES = ("bare-bf16", "gantool-bf16")
 # Operations by the kind of work they do, for the profile's breakdown (first match wins, on the name).
 KINDS = (("convolution", ("conv", "mkldnn_convolution")), ("batch norm", ("batch_norm",)),
@@ -206,7 +207,7 @@ def make_side(side: str, args: argparse.Namespace) -> Callable[[], None]:
     if side == "plain":
         return plain_loop(spec, images, device, batch, args.workers)[0]
     settings = {"gantool-fp32": {}, "gantool-bf16": {"precision": "bf16"}, "gantool-compile": {"compile": True},
-                "gantool-channels-last": {"channels_last": True}}[side]
+                "gantool-contiguous": {"channels_last": False}}[side]
     return gantool_loop(spec, images, device, batch, settings)
 
 

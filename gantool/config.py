@@ -88,7 +88,7 @@ class TrainConfig:
         "time, results differ from eager in the last bits.")] = False
     noise: Annotated[Literal["normal", "uniform", "uniform01"], Option(
         "Latent noise: normal, uniform on [-1, 1), or uniform01 on [0, 1).")] = "normal"
-    seed: Annotated[int, Option("Random seed; same seed and options give the same run on CPU.", min=0)] = 0
+    seed: Annotated[int, Option("Random seed; same seed, options and --threads give the same run on CPU.", min=0)] = 0
     device: Annotated[str, Option("auto, cpu or cuda.")] = "auto"
     sample_every: Annotated[int, Option("Write a sample grid every N steps.", min=1)] = 200
     sample_count: Annotated[int | None, Option(
