@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +51,10 @@ def construct(component: Component, *args: Any, **options: Any) -> Any:
                            f"to the plugin's authors or choose another {component.kind}") from None
 
 
-def plugin_at_fault(parts: Parts, exc: BaseException) -> Component | None:
+def plugin_at_fault(components: Iterable[Component], exc: BaseException) -> Component | None:
     """The third-party part whose code raised `exc` (the innermost frame in a plugin's package), or None when
-    the error arose in gantool or its built-ins, so a crash during training can name the package to report it to."""
-    roots = {component.factory.__module__.partition(".")[0]: component for component in parts.components.values()
+    the error arose in gantool or its built-ins, so a crash can name the package to report it to."""
+    roots = {component.factory.__module__.partition(".")[0]: component for component in components
              if component.plugin.package != BUILTIN_DISTRIBUTION}
     found, frame = None, exc.__traceback__
     while frame is not None:
@@ -64,13 +64,14 @@ def plugin_at_fault(parts: Parts, exc: BaseException) -> Component | None:
     return found
 
 
-def plugin_failure(component: Component, exc: BaseException, step: int) -> GantoolError:
-    """One line for a plugin part that crashed while training: which part, which package, whom to tell."""
+def plugin_failure(component: Component, exc: BaseException, when: str) -> GantoolError:
+    """One line for a plugin part that crashed `when` (e.g. "during training after step 3"): which part, which
+    package, whom to tell."""
     plugin = component.plugin
     return GantoolError(f"{component.kind} {component.name!r} from plugin {plugin.name!r} ({plugin.package} "
-                        f"{plugin.version}) failed during training after step {step}: {type(exc).__name__}: "
+                        f"{plugin.version}) failed {when}: {type(exc).__name__}: "
                         f"{first_line(exc, '')}; report it to the authors of {plugin.package} or choose another "
-                        f"{component.kind} (checkpoints written before are kept)")
+                        f"{component.kind}")
 
 
 def build_generator(registry: Registry, name: str, raw: Mapping[str, Any], spec: DataSpec) -> Any:
@@ -155,7 +156,13 @@ def build_parts(
     built = {prefix: build_part(component, resolved[prefix], data.spec)
              for prefix, component in components.items() if prefix != "data"}
     check_labels(built["gen"], built["disc"], data.spec, gen, disc or gen, dataset)
-    check_fit(built["gen"], built["disc"], data.spec, gen, disc or gen)
+    try:
+        check_fit(built["gen"], built["disc"], data.spec, gen, disc or gen)
+    except Exception as exc:  # a third-party network's own bug: name its package instead of gantool's
+        culprit = None if isinstance(exc, GantoolError) else plugin_at_fault(components.values(), exc)
+        if culprit is None:
+            raise
+        raise plugin_failure(culprit, exc, "on a two-image batch before training") from None
     return Parts(built["gen"], built["disc"], built["loss"], data, components, resolved, built.get("aug"), recipe)
 
 

@@ -65,8 +65,9 @@ class OptionSpec:
 
 
 def option_specs(factory: Callable[..., Any]) -> list[OptionSpec]:
-    """The options of a factory: its keyword-only parameters, with hints, defaults and help."""
-    hints = typing.get_type_hints(factory, include_extras=True)
+    """The options of a factory (a function, or a class through its __init__): its keyword-only parameters, with
+    hints, defaults and help."""
+    hints = typing.get_type_hints(factory.__init__ if inspect.isclass(factory) else factory, include_extras=True)
     specs = []
     for param in inspect.signature(factory).parameters.values():
         if param.kind is not inspect.Parameter.KEYWORD_ONLY:

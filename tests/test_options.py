@@ -42,6 +42,19 @@ def test_values_are_converted_to_the_hinted_types():
                        "root": Path("~/data").expanduser()}
 
 
+class ClassFactory:
+    """A part registered as its class: the options are its __init__'s keyword-only parameters."""
+
+    def __init__(self, spec=None, *, depth: Annotated[int, Option("width", min=1)] = 64, rate: float = 0.5) -> None:
+        self.depth, self.rate = depth, rate
+
+
+def test_a_class_registered_as_its_own_factory_gets_its_options_typed():
+    assert resolve_options(ClassFactory, {"depth": "32", "rate": "1e-3"}, "disc") == {"depth": 32, "rate": 1e-3}
+    with pytest.raises(GantoolError, match="at least 1"):
+        resolve_options(ClassFactory, {"depth": "0"}, "disc")
+
+
 def test_defaults_fill_unset_options():
     assert resolve_options(factory, {}, "gen")["depth"] == 64
 

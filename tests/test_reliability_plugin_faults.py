@@ -26,6 +26,26 @@ CRASHING_LOSS = """
         register("crashing", Loss)
 """
 
+CRASHING_DISCRIMINATOR = """
+    from torch import nn
+
+    from gantool import hookimpl
+
+
+    class Critic(nn.Module):
+        def __init__(self, spec, *, depth: int = 8):
+            super().__init__()
+            self.conv = nn.Conv2d(spec.channels, depth, 3)
+
+        def forward(self, images, labels=None):
+            raise ValueError("the critic plugin's own bug")
+
+
+    @hookimpl
+    def register_discriminators(register):
+        register("crashing", Critic)
+"""
+
 
 def install(site, module: str, source: str, *, name: str | None, entry: str) -> None:
     """A distribution in `site` (on PYTHONPATH) with one gantool entry point; `name` None leaves out its Name."""
@@ -82,3 +102,15 @@ def test_a_plugin_loss_that_crashes_during_training_names_its_package(tmp_path):
     (line,) = errors(result.stderr)
     assert "crashing-loss" in line and "authors of crashing-loss" in line and "ArithmeticError" in line
     assert "GANTOOL_DEBUG" not in line
+
+
+def test_a_plugin_network_that_crashes_on_its_first_batch_names_its_package_in_either_layout(tmp_path):
+    """G and D run a two-image batch before training (the shape check, the layout check): a plugin's own bug there
+    is named like a crash during training, not reported as gantool's."""
+    install(tmp_path / "site", "crashing_critic", CRASHING_DISCRIMINATOR, name="crashing-critic", entry="crashing")
+    for layout in ((), ("--channels-last",)):
+        result = run_subprocess("train", "--disc", "crashing", "--out", str(tmp_path / f"run{len(layout)}"), *TINY,
+                                *layout, env={"PYTHONPATH": str(tmp_path / "site")})
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        (line,) = errors(result.stderr)
+        assert "crashing-critic" in line and "ValueError" in line and "channels-last" not in line, line

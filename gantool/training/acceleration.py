@@ -32,14 +32,15 @@ def place(generator: nn.Module, discriminator: nn.Module, device: torch.device, 
         return generator, discriminator, False
     for network in (generator, discriminator):
         network.to(memory_format=torch.channels_last)
-    failure = channels_last_failure(generator, discriminator, draw)
+    failure = forward_failure(generator, discriminator, draw)
     if failure is None:
         return generator, discriminator, True
-    if channels_last:
-        raise GantoolError(f"--channels-last: G and D cannot run channels-last ({failure}); train with "
-                           "--no-channels-last")
     for network in (generator, discriminator):
         network.to(memory_format=torch.contiguous_format)
+    # asked for: refuse, unless the networks fail in the default layout too (then the first step reports their bug)
+    if channels_last and forward_failure(generator, discriminator, draw) is None:
+        raise GantoolError(f"--channels-last: G and D cannot run channels-last ({failure}); train with "
+                           "--no-channels-last")
     return generator, discriminator, False
 
 
@@ -49,17 +50,18 @@ def convolutional(*networks: nn.Module) -> bool:
 
 
 @torch.no_grad()
-def channels_last_failure(generator: nn.Module, discriminator: nn.Module, draw: DrawBatch) -> str | None:
-    """Why G and D cannot run two images in the channels-last layout, or None when they can. A network that
-    `view`s its activations as if they had the default layout fails here, before any training; eval mode keeps
-    batch norm's statistics and every random stream of the run untouched."""
+def forward_failure(generator: nn.Module, discriminator: nn.Module, draw: DrawBatch) -> str | None:
+    """Why G and D cannot run two images in their present memory layout, or None when they can. In channels-last,
+    a network that `view`s its activations as if they had the default layout fails here, before any training;
+    eval mode keeps batch norm's statistics and every random stream of the run untouched. Any exception counts:
+    a plugin's own bug then meets the training loop's handling, which names the plugin, in the first step."""
     modes = [(network, network.training) for network in (generator, discriminator)]
     for network, _ in modes:
         network.eval()
     try:
         z, labels = draw(2, torch.Generator().manual_seed(0))
         discriminator(generator(z, labels), labels)
-    except RuntimeError as error:
+    except Exception as error:  # noqa: BLE001 - see the docstring
         return str(error).split(" (")[0].splitlines()[0] if str(error) else type(error).__name__
     finally:
         for network, training in modes:

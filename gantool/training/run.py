@@ -255,10 +255,11 @@ def _train_in(
                 stop_now_message(stop, trainer.last_checkpoint, run.path), stop.exit_code, is_main=cluster.is_main
             ) from None
         except Exception as exc:  # a third-party part's own bug: name its package instead of gantool's
-            culprit = plugin_at_fault(parts, exc)
+            culprit = plugin_at_fault(parts.components.values(), exc)
             if culprit is None or isinstance(exc, GantoolError):
                 raise
-            raise plugin_failure(culprit, exc, trainer.step) from None
+            when = f"during training after step {trainer.step} (checkpoints written before are kept)"
+            raise plugin_failure(culprit, exc, when) from None
     display.message(
         f"samples: {result.samples}  (animated: {run.samples_gif})\nlosses:  {run.loss_plot}\nexport:  {result.export}"
     )
