@@ -15,7 +15,8 @@ Each measurement runs in its own process, in alternation, so a noisy neighbour s
 process's peak memory is its own. The median of the rounds is reported with the FLOP rate achieved (FLOPs of
 one step counted by torch's FlopCounterMode on the eager step). `--profile` instead runs torch's profiler over
 a few steps of each side and prints the top operations and where the time outside convolutions goes;
-`--whole-run` times the no-argument `gantool train` from start to exit.
+`--whole-run` times the no-argument `gantool train` from start to exit; `--one-process` builds every side in one
+process and alternates them there.
 
     python benchmarks/trainer_speed.py                     # DCGAN 1x28x28 batch 128 and 3x64x64 batch 64, CPU
     python benchmarks/trainer_speed.py --shapes dcgan64 --device cuda
@@ -260,6 +261,21 @@ def measure(side: str, args: argparse.Namespace) -> dict[str, float]:
             "first_step_s": first}
 
 
+def one_process(shape: str, sides: list[str], args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
+    """Every side built in this one process and timed in alternation: no process-to-process differences (memory
+    placement, allocator state), at the price of the sides sharing one heap."""
+    args.shape = shape
+    device, batch = pick_device(args.device), SHAPES[shape][2]
+    steps = {side: make_side(side, args) for side in sides}
+    results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    for _ in range(args.rounds):
+        for side, step in steps.items():
+            seconds = seconds_per_step(step, args.warmup, args.steps, device)
+            results[side].append({"images_per_s": batch / seconds, "gflop_per_image": 0.0, "peak_mib": 0.0,
+                                  "first_step_s": 0.0})
+    return results
+
+
 def run_side(side: str, shape: str) -> dict[str, float]:
     """Measure one side in a fresh process."""
     command = [sys.executable, __file__, "--side", side, "--shape", shape, *sys.argv[1:]]
@@ -284,8 +300,9 @@ def report(shape: str, results: dict[str, list[dict[str, float]]], args: argpars
         flops = runs[0]["gflop_per_image"] or counted  # a compiled step does the eager step's work
         peak = max(r["peak_mib"] for r in runs)
         first = statistics.median(r["first_step_s"] for r in runs)
-        print(f"{side:<24}{speeds[side]:>10.0f}{speeds[side] / speeds[reference]:>9.2f}x{flops:>11.3f}"
-              f"{speeds[side] * flops:>9.0f}{peak:>10.0f}{first:>11.1f}")
+        counted_here = (f"{flops:>11.3f}{speeds[side] * flops:>9.0f}{peak:>10.0f}{first:>11.1f}" if flops else
+                        f"{'-':>11}{'-':>9}{'-':>10}{'-':>11}")  # --one-process times images/s only
+        print(f"{side:<24}{speeds[side]:>10.0f}{speeds[side] / speeds[reference]:>9.2f}x{counted_here}")
 
 
 def profile(side: str, args: argparse.Namespace) -> None:
@@ -370,6 +387,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile each side instead of timing it")
     parser.add_argument("--top", type=int, default=15, help="operations the profile lists")
     parser.add_argument("--whole-run", action="store_true", help="time the no-argument `gantool train` instead")
+    parser.add_argument("--one-process", action="store_true",
+                        help="build every side in this process and alternate them (images/s only)")
     parser.add_argument("--against", nargs="*", default=[],
                         help="with --whole-run: checkouts of other commits to time back to back")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
@@ -387,6 +406,9 @@ def main() -> None:
             args.shape = shape
             for side in sides:
                 profile(side, args)
+            continue
+        if args.one_process:
+            report(shape, one_process(shape, sides, args), args)
             continue
         results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
         for _ in range(args.rounds):
