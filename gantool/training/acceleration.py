@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import torch
 from torch import nn
 
-from gantool.errors import GantoolError
+from gantool.errors import GantoolError, first_line
 
 if TYPE_CHECKING:
     from gantool.training.ema import DrawBatch
@@ -62,7 +62,7 @@ def forward_failure(generator: nn.Module, discriminator: nn.Module, draw: DrawBa
         z, labels = draw(2, torch.Generator().manual_seed(0))
         discriminator(generator(z, labels), labels)
     except Exception as error:  # noqa: BLE001 - see the docstring
-        return str(error).split(" (")[0].splitlines()[0] if str(error) else type(error).__name__
+        return first_line(error).split(" (")[0]  # torch's parenthesised hint does not fit one line
     finally:
         for network, training in modes:
             network.train(training)
